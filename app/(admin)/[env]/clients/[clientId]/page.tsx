@@ -1,0 +1,78 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { z } from "zod";
+import { canMutate } from "@/lib/auth/roles";
+import { requireAdmin } from "@/lib/auth/session";
+import { getClient } from "@/lib/clients/clients";
+import { storedPreview } from "@/lib/clients/preview";
+import { getDb } from "@/lib/db/client";
+import { NotFoundError } from "@/lib/errors";
+import { environmentFromParams } from "@/lib/environments/current";
+import { Badge } from "@/components/ui/badge";
+import { PageHeader } from "@/components/ui/page-header";
+import { RelativeTime } from "@/components/ui/relative-time";
+import { ClientPreviewCard } from "@/components/clients/client-preview-card";
+import { STATUS_TONE } from "@/components/clients/clients-table";
+import { ReviewClientForm } from "@/components/clients/review-client-form";
+
+export const metadata: Metadata = { title: "Client" };
+
+export default async function ClientPage({ params }: { params: Promise<{ env: string; clientId: string }> }) {
+  const admin = await requireAdmin("VIEWER");
+  const environment = await environmentFromParams(params);
+  const id = z.uuid().safeParse((await params).clientId);
+  if (!id.success) notFound();
+  const client = await getClient(getDb(), environment.id, id.data).catch((error: unknown) => {
+    if (error instanceof NotFoundError) notFound();
+    throw error;
+  });
+  const preview = storedPreview(client);
+  return (
+    <>
+      <PageHeader
+        title={preview.name ?? preview.hostname}
+        description={
+          <span className="flex flex-wrap items-center gap-2">
+            <Badge tone={STATUS_TONE[client.status]}>{client.status}</Badge>
+            {client.reviewedAt ? (
+              <span>
+                Reviewed <RelativeTime iso={client.reviewedAt.toISOString()} /> by {client.reviewedBy?.email ?? "a removed admin"}
+                {client.reviewNote ? `: “${client.reviewNote}”` : ""}
+              </span>
+            ) : (
+              <span>Not reviewed yet{client.reportedBy ? `; reported by ${client.reportedBy}` : ""}</span>
+            )}
+            <Link href={`/${environment.key}/clients`} className="text-primary hover:underline">
+              All clients
+            </Link>
+          </span>
+        }
+      />
+      <div className="grid gap-6 xl:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
+        <ClientPreviewCard preview={preview} />
+        {canMutate(admin.role) ? (
+          <ReviewClientForm
+            environment={environment.key}
+            client={{
+              id: client.id,
+              status: client.status,
+              version: client.version,
+              scopeCeiling: client.scopeCeiling,
+              restrictTools: client.restrictTools,
+              allowedTools: client.allowedTools,
+              reviewNote: client.reviewNote,
+              approvable: preview.fetched && preview.errors.length === 0,
+            }}
+          />
+        ) : (
+          <div className="rounded-lg border bg-surface p-5 text-sm">
+            <h2 className="font-medium">Limits</h2>
+            <p className="mt-2 text-muted-foreground">Scope ceiling: {client.scopeCeiling.length ? client.scopeCeiling.join(" ") : "none"}</p>
+            <p className="text-muted-foreground">Tools: {client.restrictTools ? client.allowedTools.join(", ") || "none" : "as granted"}</p>
+          </div>
+        )}
+      </div>
+    </>
+  );
+}

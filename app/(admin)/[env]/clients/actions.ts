@@ -1,0 +1,101 @@
+"use server";
+
+import { headers } from "next/headers";
+import { revalidatePath } from "next/cache";
+import { z } from "zod";
+import { runAdminAction } from "@/lib/actions/run-admin-action";
+import { clientIpFrom } from "@/lib/auth/request-context";
+import type { CurrentAdmin } from "@/lib/auth/session";
+import { applyMetadataRefresh, getClient, registerClient, RegisterClientSchema, reviewClient, ReviewClientSchema } from "@/lib/clients/clients";
+import { fetchSettingsFromEnv } from "@/lib/clients/fetch-settings";
+import { previewClient, type ClientPreview } from "@/lib/clients/preview";
+import { applyTrustPolicy, evaluateTrustPolicy, getTrustPolicy, TrustPolicySchema, updateTrustPolicy } from "@/lib/clients/trust-policy";
+import { getDb } from "@/lib/db/client";
+import { DomainError } from "@/lib/errors";
+import { findEnvironment } from "@/lib/environments/environments";
+
+async function actorFrom(admin: CurrentAdmin) {
+  return { id: admin.id, email: admin.email, ip: clientIpFrom(await headers()) };
+}
+
+async function environmentId(key: string): Promise<string> {
+  const environment = await findEnvironment(getDb(), key);
+  if (!environment) throw new DomainError("This environment does not exist.");
+  return environment.id;
+}
+
+const EnvironmentKeySchema = z.string().regex(/^[a-z0-9-]{1,32}$/);
+const PreviewInputSchema = z.object({ environment: EnvironmentKeySchema, clientId: z.string().trim().min(1, "Paste the client_id URL.").max(2_048) });
+
+/** Fetches, validates, and adds what the environment's trust policy refuses. */
+async function reviewablePreview(environmentKey: string, clientId: string): Promise<ClientPreview> {
+  const preview = await previewClient(clientId, fetchSettingsFromEnv());
+  const policy = await getTrustPolicy(getDb(), await environmentId(environmentKey));
+  return applyTrustPolicy(preview, evaluateTrustPolicy(policy, preview));
+}
+
+/** Fetching is read-only but reaches out to the internet, so it needs an admin, like registering. */
+export async function previewClientAction(input: unknown) {
+  return runAdminAction("ADMIN", PreviewInputSchema, input, async (_admin, data) => reviewablePreview(data.environment, data.clientId));
+}
+
+const RegisterInputSchema = RegisterClientSchema.extend({ environment: EnvironmentKeySchema, previewedHash: z.string().nullable() });
+
+export async function registerClientAction(input: unknown) {
+  return runAdminAction("ADMIN", RegisterInputSchema, input, async (admin, data) => {
+    // Fetched again here: what the browser previewed is never trusted, and a
+    // document that changed since the admin looked must be looked at again.
+    const preview = await reviewablePreview(data.environment, data.clientId);
+    if (data.decision === "approve" && preview.metadataHash !== data.previewedHash) {
+      throw new DomainError("The client's metadata changed since you previewed it. Preview it again before approving.");
+    }
+    const client = await registerClient(getDb(), await actorFrom(admin), await environmentId(data.environment), data, preview);
+    revalidatePath(`/${data.environment}/clients`);
+    return { id: client.id, status: client.status };
+  });
+}
+
+const ReviewInputSchema = ReviewClientSchema.extend({ environment: EnvironmentKeySchema });
+
+export async function reviewClientAction(input: unknown) {
+  return runAdminAction("ADMIN", ReviewInputSchema, input, async (admin, data) => {
+    const envId = await environmentId(data.environment);
+    let validity = { approvable: true, reason: undefined as string | undefined };
+    if (data.decision === "approve") {
+      // Approval is judged on the document as it is now, not as it was stored.
+      const stored = await getClient(getDb(), envId, data.id);
+      const preview = await reviewablePreview(data.environment, stored.clientId);
+      if (preview.metadataHash !== stored.metadataHash) {
+        validity = { approvable: false, reason: "The client's metadata changed since it was last fetched. Refresh it and review the changes first." };
+      } else if (!preview.fetched || preview.errors.length) {
+        validity = { approvable: false, reason: preview.fetchError?.message ?? "Its metadata breaks validation rules." };
+      }
+    }
+    const client = await reviewClient(getDb(), await actorFrom(admin), envId, data, validity);
+    revalidatePath(`/${data.environment}/clients`);
+    return { status: client.status, version: client.version };
+  });
+}
+
+const RefreshInputSchema = z.object({ environment: EnvironmentKeySchema, id: z.uuid() });
+
+export async function refreshClientAction(input: unknown) {
+  return runAdminAction("ADMIN", RefreshInputSchema, input, async (admin, data) => {
+    const envId = await environmentId(data.environment);
+    const stored = await getClient(getDb(), envId, data.id);
+    const preview = await previewClient(stored.clientId, fetchSettingsFromEnv());
+    const outcome = await applyMetadataRefresh(getDb(), await actorFrom(admin), envId, data.id, preview);
+    revalidatePath(`/${data.environment}/clients`);
+    return outcome;
+  });
+}
+
+const TrustPolicyInputSchema = TrustPolicySchema.extend({ environment: EnvironmentKeySchema });
+
+export async function updateTrustPolicyAction(input: unknown) {
+  return runAdminAction("ADMIN", TrustPolicyInputSchema, input, async (admin, data) => {
+    const saved = await updateTrustPolicy(getDb(), await actorFrom(admin), await environmentId(data.environment), data);
+    revalidatePath(`/${data.environment}/clients`);
+    return { version: saved.version };
+  });
+}

@@ -1,0 +1,21 @@
+"use server";
+
+import { headers } from "next/headers";
+import { revalidatePath } from "next/cache";
+import { runAdminAction } from "@/lib/actions/run-admin-action";
+import { clientIpFrom } from "@/lib/auth/request-context";
+import { getDb } from "@/lib/db/client";
+import { ApplyImportSchema, applyToolImport, ImportPreviewSchema, previewToolImport } from "@/lib/mcp-import/apply";
+
+/** Connecting to a server is an admin's act: it sends requests, possibly with a token, from Warden's network. */
+export async function previewToolImportAction(input: unknown) {
+  return runAdminAction("ADMIN", ImportPreviewSchema, input, (_admin, data) => previewToolImport(getDb(), data));
+}
+
+export async function applyToolImportAction(input: unknown) {
+  return runAdminAction("ADMIN", ApplyImportSchema, input, async (admin, data) => {
+    const summary = await applyToolImport(getDb(), { id: admin.id, email: admin.email, ip: clientIpFrom(await headers()) }, data);
+    revalidatePath("/", "layout");
+    return summary;
+  });
+}

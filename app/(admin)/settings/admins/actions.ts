@@ -1,0 +1,57 @@
+"use server";
+
+import { headers } from "next/headers";
+import { revalidatePath } from "next/cache";
+import {
+  ChangeAdminRoleSchema,
+  InviteAdminSchema,
+  ReissueInvitationSchema,
+  SetAdminDisabledSchema,
+  changeAdminRole,
+  inviteAdmin,
+  reissueInvitation,
+  setAdminDisabled,
+  type Actor,
+} from "@/lib/admins/admins";
+import { runAdminAction } from "@/lib/actions/run-admin-action";
+import type { CurrentAdmin } from "@/lib/auth/session";
+import { clientIpFrom } from "@/lib/auth/request-context";
+import { getDb } from "@/lib/db/client";
+
+async function actorFrom(admin: CurrentAdmin): Promise<Actor> {
+  return { id: admin.id, email: admin.email, role: admin.role, ip: clientIpFrom(await headers()) };
+}
+
+async function invitationUrl(token: string): Promise<string> {
+  return `${process.env.NEXTAUTH_URL ?? ""}/setup?token=${token}`;
+}
+
+export async function inviteAdminAction(input: unknown) {
+  return runAdminAction("ADMIN", InviteAdminSchema, input, async (admin, data) => {
+    const invited = await inviteAdmin(getDb(), await actorFrom(admin), data);
+    revalidatePath("/settings/admins");
+    return { email: invited.email, invitationUrl: await invitationUrl(invited.invitationToken) };
+  });
+}
+
+export async function reissueInvitationAction(input: unknown) {
+  return runAdminAction("ADMIN", ReissueInvitationSchema, input, async (admin, data) => {
+    const invited = await reissueInvitation(getDb(), await actorFrom(admin), data);
+    return { email: invited.email, invitationUrl: await invitationUrl(invited.invitationToken) };
+  });
+}
+
+export async function changeAdminRoleAction(input: unknown) {
+  return runAdminAction("ADMIN", ChangeAdminRoleSchema, input, async (admin, data) => {
+    const result = await changeAdminRole(getDb(), await actorFrom(admin), data);
+    revalidatePath("/settings/admins");
+    return result;
+  });
+}
+
+export async function setAdminDisabledAction(input: unknown) {
+  return runAdminAction("ADMIN", SetAdminDisabledSchema, input, async (admin, data) => {
+    await setAdminDisabled(getDb(), await actorFrom(admin), data);
+    revalidatePath("/settings/admins");
+  });
+}

@@ -1,0 +1,53 @@
+import { z } from "zod";
+import { AccessError, requireAdmin } from "@/lib/auth/session";
+import { getDb } from "@/lib/db/client";
+import { findEnvironment } from "@/lib/environments/environments";
+import { POLICY_SERIALIZATIONS, exportPolicy, serializePolicy } from "@/lib/policy-io/document";
+
+// Downloads an environment's policy as a file. Reading changes nothing, so any
+// signed-in admin may export; importing is a server action that needs ADMIN.
+
+const json = (status: number, body: unknown) => Response.json(body, { status, headers: { "Cache-Control": "no-store" } });
+
+async function authenticate(): Promise<Response | null> {
+  try {
+    await requireAdmin("VIEWER", { onFail: "throw" });
+    return null;
+  } catch (error) {
+    if (error instanceof AccessError) return json(error.status, { error: error.message });
+    throw error;
+  }
+}
+
+const QuerySchema = z.object({ format: z.enum(POLICY_SERIALIZATIONS, 'Choose format "json" or "yaml".').default("json") });
+const CONTENT_TYPES = { json: "application/json; charset=utf-8", yaml: "application/yaml; charset=utf-8" } as const;
+
+export async function GET(request: Request, { params }: { params: Promise<{ env: string }> }): Promise<Response> {
+  const refused = await authenticate();
+  if (refused) return refused;
+
+  const query = QuerySchema.safeParse({ format: new URL(request.url).searchParams.get("format") ?? undefined });
+  if (!query.success) return json(400, { error: query.error.issues[0]!.message });
+  const { env } = await params;
+  const db = getDb();
+  const environment = /^[a-z0-9-]{1,32}$/.test(env) ? await findEnvironment(db, env) : null;
+  if (!environment) return json(404, { error: `There is no environment "${env}".` });
+
+  const { format } = query.data;
+  const body = serializePolicy(await exportPolicy(db, environment.id), format);
+  return new Response(body, {
+    status: 200,
+    headers: {
+      "Content-Type": CONTENT_TYPES[format],
+      "Content-Disposition": `attachment; filename="warden-policy-${environment.key}.${format}"`,
+      "Cache-Control": "no-store",
+    },
+  });
+}
+
+// Still checks the session first, so that probing it tells a stranger nothing.
+export async function POST(): Promise<Response> {
+  const refused = await authenticate();
+  if (refused) return refused;
+  return json(405, { error: "Download the policy with GET; import it from the Policy page." });
+}

@@ -1,0 +1,64 @@
+import { AccessError, requireAdmin } from "@/lib/auth/session";
+import { getDb } from "@/lib/db/client";
+import { findEnvironment } from "@/lib/environments/environments";
+import { readJsonBody } from "@/lib/http/json-body";
+import { decide } from "@/lib/policy/decide";
+import { loadPolicySnapshot } from "@/lib/policy/load";
+import { DECISION_BODY_MAX_BYTES, DecisionApiRequestSchema, fieldErrorsOf, toDecisionRequest } from "@/lib/policy/request-schema";
+
+// The decision explainer: "may this subject, through this client, call this
+// tool, and why?", evaluated against the environment's current draft.
+//
+// For now only a signed-in admin (any role: it changes nothing) may ask.
+// MCP servers will call it with their API key once the data plane's key
+// authentication exists; until then a request without an admin session is 401.
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  Response.json(body, { status, headers: { "Cache-Control": "no-store", ...headers } });
+
+async function authenticate(): Promise<Response | null> {
+  try {
+    await requireAdmin("VIEWER", { onFail: "throw" });
+    return null;
+  } catch (error) {
+    if (error instanceof AccessError) return json(error.status, { error: error.message });
+    throw error;
+  }
+}
+
+export async function POST(request: Request): Promise<Response> {
+  const refused = await authenticate();
+  if (refused) return refused;
+
+  const body = await readJsonBody(request, DECISION_BODY_MAX_BYTES);
+  if (!body.ok) return json(body.status, { error: body.error });
+  const parsed = DecisionApiRequestSchema.safeParse(body.value);
+  if (!parsed.success) return json(400, { error: "Some fields need attention.", fieldErrors: fieldErrorsOf(parsed.error) });
+
+  const db = getDb();
+  const { environment: environmentKey, ...input } = parsed.data;
+  const environment = await findEnvironment(db, environmentKey);
+  if (!environment) {
+    return json(400, { error: "Some fields need attention.", fieldErrors: { environment: [`There is no environment "${environmentKey}".`] } });
+  }
+  const decision = decide(await loadPolicySnapshot(db, environment.id), toDecisionRequest(input));
+  return json(200, {
+    environment: environment.key,
+    decision: decision.decision,
+    reason: decision.reason,
+    message: decision.message,
+    grant: decision.grant ?? null,
+    missingScopes: decision.missingScopes ?? [],
+    matchedRoles: decision.matchedRoles,
+    effectiveScopes: decision.effectiveScopes,
+    requiresApproval: decision.requiresApproval,
+    configVersion: decision.configVersion,
+  });
+}
+
+// Still checks the session first, so that probing it tells a stranger nothing.
+export async function GET(): Promise<Response> {
+  const refused = await authenticate();
+  if (refused) return refused;
+  return json(405, { error: "Use POST with a JSON body." }, { Allow: "POST" });
+}

@@ -1,0 +1,107 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useMemo, useState, useTransition } from "react";
+import type { VersionRow } from "@/lib/config/publish";
+import { rollbackConfigAction } from "@/app/(admin)/[env]/config/actions";
+import { DataTable, type DataTableColumn } from "@/components/data-table/data-table";
+import { Alert } from "@/components/ui/alert";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { ConfirmDialog } from "@/components/ui/dialog";
+import { RelativeTime } from "@/components/ui/relative-time";
+
+export function VersionsTable({
+  environment,
+  rows,
+  total,
+  page,
+  size,
+  dir,
+  liveVersion,
+  editable,
+}: {
+  environment: string;
+  rows: VersionRow[];
+  total: number;
+  page: number;
+  size: number;
+  dir: "asc" | "desc";
+  liveVersion: number | null;
+  editable: boolean;
+}) {
+  const router = useRouter();
+  const [pending, startTransition] = useTransition();
+  const [target, setTarget] = useState<number | null>(null);
+  const [feedback, setFeedback] = useState<{ tone: "success" | "error"; message: string } | null>(null);
+
+  const columns = useMemo<DataTableColumn<VersionRow>[]>(
+    () => [
+      {
+        id: "version",
+        accessorKey: "version",
+        header: "Version",
+        enableHiding: false,
+        cell: ({ row }) => (
+          <Link href={`/${environment}/config/${row.original.version}`} className="font-medium hover:underline">
+            v{row.original.version} {row.original.version === liveVersion ? <Badge tone="success">live</Badge> : null}
+          </Link>
+        ),
+      },
+      { id: "publishedAt", header: "Published", enableSorting: false, cell: ({ row }) => <RelativeTime iso={row.original.publishedAt} /> },
+      { id: "publishedBy", header: "By", enableSorting: false, cell: ({ row }) => row.original.publishedBy ?? "a removed admin" },
+      { id: "note", header: "Note", enableSorting: false, cell: ({ row }) => row.original.note ?? <span className="text-muted-foreground">none</span> },
+      { id: "contentHash", header: "Content hash", enableSorting: false, cell: ({ row }) => <code className="text-xs">{row.original.contentHash.slice(7, 19)}</code> },
+      {
+        id: "actions",
+        header: () => <span className="sr-only">Actions</span>,
+        enableSorting: false,
+        enableHiding: false,
+        cell: ({ row }) =>
+          editable && row.original.version !== liveVersion ? (
+            <Button variant="ghost" size="sm" disabled={pending} onClick={() => setTarget(row.original.version)}>
+              Roll back to v{row.original.version}
+            </Button>
+          ) : null,
+      },
+    ],
+    [environment, liveVersion, editable, pending],
+  );
+
+  return (
+    <div className="space-y-3">
+      {feedback ? <Alert tone={feedback.tone}>{feedback.message}</Alert> : null}
+      <DataTable
+        label="Config versions"
+        data={rows}
+        columns={columns}
+        total={total}
+        page={page}
+        size={size}
+        sort="version"
+        dir={dir}
+        getRowId={(row) => String(row.version)}
+        emptyState={<p className="text-sm text-muted-foreground">Nothing published yet. MCP servers polling this environment get no configuration, so every call is denied.</p>}
+      />
+      <ConfirmDialog
+        open={target !== null}
+        onOpenChange={(open) => !open && setTarget(null)}
+        title={`Roll back to version ${target ?? ""}?`}
+        description="Its content is published again as a new version. MCP servers pick it up at their next poll; nothing in the draft changes."
+        confirmLabel="Roll back"
+        pending={pending}
+        onConfirm={() => {
+          const version = target;
+          setTarget(null);
+          if (version === null) return;
+          startTransition(async () => {
+            const result = await rollbackConfigAction({ environment, toVersion: version });
+            setFeedback(result.ok ? { tone: "success", message: `Version ${result.data.version} (the content of v${version}) is live.` } : { tone: "error", message: result.error });
+            router.refresh();
+          });
+        }}
+      />
+    </div>
+  );
+}

@@ -1,0 +1,55 @@
+"use client";
+
+import * as Menu from "@radix-ui/react-dropdown-menu";
+import { ChevronDown, LogOut, Monitor, Moon, Sun } from "lucide-react";
+import { signOut } from "next-auth/react";
+import { useTheme } from "next-themes";
+import { Badge } from "@/components/ui/badge";
+
+const ITEM = "flex cursor-default items-center gap-2 rounded px-2 py-1.5 text-sm outline-none data-[highlighted]:bg-muted";
+
+export function UserMenu({ email, name, role }: { email: string; name: string | null; role: string }) {
+  const { theme, setTheme } = useTheme();
+  return (
+    <Menu.Root>
+      <Menu.Trigger
+        className="flex items-center gap-2 rounded-md px-2 py-1.5 text-sm hover:bg-muted"
+        aria-label={`Account menu for ${email}`}
+      >
+        <span className="flex h-7 w-7 items-center justify-center rounded-full bg-primary/15 text-xs font-semibold text-primary" aria-hidden>
+          {(name ?? email).slice(0, 1).toUpperCase()}
+        </span>
+        <span className="hidden max-w-48 truncate sm:inline">{name ?? email}</span>
+        <ChevronDown className="h-4 w-4 text-muted-foreground" aria-hidden />
+      </Menu.Trigger>
+      <Menu.Portal>
+        <Menu.Content align="end" sideOffset={6} className="z-50 min-w-60 rounded-md border bg-surface p-1 shadow-lg">
+          <div className="px-2 py-2">
+            <p className="truncate text-sm font-medium">{name ?? email}</p>
+            <p className="truncate text-xs text-muted-foreground">{email}</p>
+            <Badge tone="primary" className="mt-1.5">
+              {role}
+            </Badge>
+          </div>
+          <Menu.Separator className="my-1 h-px bg-border" />
+          <Menu.Label className="px-2 py-1 text-xs text-muted-foreground">Theme</Menu.Label>
+          <Menu.RadioGroup value={theme ?? "system"} onValueChange={setTheme}>
+            <Menu.RadioItem value="light" className={ITEM}>
+              <Sun className="h-4 w-4" aria-hidden /> Light
+            </Menu.RadioItem>
+            <Menu.RadioItem value="dark" className={ITEM}>
+              <Moon className="h-4 w-4" aria-hidden /> Dark
+            </Menu.RadioItem>
+            <Menu.RadioItem value="system" className={ITEM}>
+              <Monitor className="h-4 w-4" aria-hidden /> System
+            </Menu.RadioItem>
+          </Menu.RadioGroup>
+          <Menu.Separator className="my-1 h-px bg-border" />
+          <Menu.Item className={ITEM} onSelect={() => void signOut({ callbackUrl: "/login" })}>
+            <LogOut className="h-4 w-4" aria-hidden /> Sign out
+          </Menu.Item>
+        </Menu.Content>
+      </Menu.Portal>
+    </Menu.Root>
+  );
+}

@@ -1,0 +1,106 @@
+import { expect, test } from "./fixtures";
+
+test.describe("admin shell", () => {
+  test("the environment switcher keeps the section and scopes the page", async ({ ownerPage }) => {
+    await ownerPage.goto("/dev/audit");
+    await expect(ownerPage.getByText("Development environment")).toBeVisible();
+    await ownerPage.getByLabel("Environment").selectOption("prod");
+    await expect(ownerPage).toHaveURL(/\/prod\/audit$/);
+    await expect(ownerPage.getByText("Production environment")).toBeVisible();
+    // The choice is remembered for the next visit to "/".
+    await ownerPage.goto("/");
+    await expect(ownerPage).toHaveURL(/\/prod$/);
+    await ownerPage.getByLabel("Environment").selectOption("dev");
+    await expect(ownerPage).toHaveURL(/\/dev$/);
+  });
+
+  test("every section is reachable from the sidebar and says plainly what is not built", async ({ ownerPage }) => {
+    await ownerPage.goto("/staging");
+    const nav = ownerPage.getByRole("navigation", { name: "Main" });
+    for (const [label, heading] of [
+      ["Audit", "Audit"],
+    ] as const) {
+      await nav.getByRole("link", { name: label }).click();
+      await expect(ownerPage.getByRole("heading", { level: 1, name: heading })).toBeVisible();
+      await expect(ownerPage.getByText(`${heading} is not built yet`)).toBeVisible();
+      await expect(nav.getByRole("link", { name: label })).toHaveAttribute("aria-current", "page");
+    }
+    for (const label of ["Servers & Tools", "Roles & Scopes", "Clients", "Test access", "Config"]) {
+      await nav.getByRole("link", { name: label }).click();
+      await expect(ownerPage.getByRole("heading", { level: 1, name: label })).toBeVisible();
+      await expect(nav.getByRole("link", { name: label })).toHaveAttribute("aria-current", "page");
+    }
+    await nav.getByRole("link", { name: "Settings" }).click();
+    await expect(ownerPage.getByRole("heading", { level: 1, name: "Admins" })).toBeVisible();
+    await nav.getByRole("link", { name: "Overview" }).click();
+    await expect(ownerPage).toHaveURL(/\/staging$/);
+    await expect(ownerPage.getByText("Nothing is configured in Staging yet")).toBeVisible();
+  });
+
+  test("an unknown environment is a 404, not another environment", async ({ ownerPage }) => {
+    const response = await ownerPage.goto("/nonexistent-env/servers");
+    expect(response?.status()).toBe(404);
+    await expect(ownerPage.getByRole("heading", { name: "Nothing here" })).toBeVisible();
+  });
+
+  test("dark and light themes both apply, and the choice persists", async ({ ownerPage }) => {
+    await ownerPage.goto("/dev");
+    const menu = ownerPage.getByRole("button", { name: /^Account menu for/ });
+    await menu.click();
+    await ownerPage.getByRole("menuitemradio", { name: "Dark" }).click();
+    await expect(ownerPage.locator("html")).toHaveClass(/dark/);
+    const darkBackground = await ownerPage.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    await ownerPage.reload();
+    await expect(ownerPage.locator("html")).toHaveClass(/dark/);
+    await ownerPage.screenshot({ path: "test-results/shell-dark.png" });
+
+    await menu.click();
+    await ownerPage.getByRole("menuitemradio", { name: "Light" }).click();
+    await expect(ownerPage.locator("html")).not.toHaveClass(/dark/);
+    const lightBackground = await ownerPage.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(lightBackground).not.toBe(darkBackground);
+    await ownerPage.screenshot({ path: "test-results/shell-light.png" });
+  });
+
+  test("keyboard users can skip to the content and reach the navigation", async ({ ownerPage }) => {
+    await ownerPage.goto("/dev");
+    await ownerPage.keyboard.press("Tab");
+    await expect(ownerPage.getByRole("link", { name: "Skip to content" })).toBeFocused();
+    await ownerPage.keyboard.press("Tab");
+    await expect(ownerPage.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Warden" })).toBeFocused();
+    await ownerPage.keyboard.press("Tab");
+    await expect(ownerPage.getByLabel("Environment")).toBeFocused();
+  });
+
+  test("on a narrow laptop window the sidebar becomes a drawer", async ({ ownerPage }) => {
+    await ownerPage.setViewportSize({ width: 900, height: 700 });
+    await ownerPage.goto("/dev");
+    await expect(ownerPage.getByRole("navigation", { name: "Main" })).toBeHidden();
+    await ownerPage.getByRole("button", { name: "Open navigation" }).click();
+    const drawer = ownerPage.getByRole("dialog", { name: "Navigation" });
+    await drawer.getByRole("link", { name: "Audit" }).click();
+    await expect(ownerPage).toHaveURL(/\/dev\/audit$/);
+    await expect(drawer).toBeHidden();
+  });
+
+  test("every response carries the security headers", async ({ ownerPage, request }) => {
+    const page = await ownerPage.goto("/dev");
+    const headers = page!.headers();
+    const csp = headers["content-security-policy"] ?? "";
+    expect(csp).toMatch(/script-src 'self' 'nonce-[^']+' 'strict-dynamic'/);
+    expect(csp).not.toContain("unsafe-eval");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(headers["x-content-type-options"]).toBe("nosniff");
+    expect(headers["referrer-policy"]).toBe("strict-origin-when-cross-origin");
+    expect(headers["strict-transport-security"]).toBeUndefined(); // plain http here; set only over https
+
+    for (const path of ["/login", "/healthz", "/does-not-exist"]) {
+      const response = await request.get(path);
+      expect(response.headers()["content-security-policy"], path).toContain("frame-ancestors 'none'");
+      expect(response.headers()["x-frame-options"], path).toBe("DENY");
+    }
+    // Scripts run under the nonce: the page is interactive, so nothing was blocked.
+    await ownerPage.getByRole("button", { name: /^Account menu for/ }).click();
+    await expect(ownerPage.getByRole("menu")).toBeVisible();
+  });
+});

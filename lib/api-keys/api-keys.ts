@@ -1,0 +1,163 @@
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { z } from "zod";
+import type { Db } from "@/lib/db/client";
+import { recordAdminEvent, type AuditActor } from "@/lib/audit/record";
+import { sha256Hex } from "@/lib/crypto/canonical-json";
+import { DomainError, NotFoundError } from "@/lib/errors";
+
+/**
+ * API keys for MCP servers: `wdn_<env>_<selector>_<secret>`. The selector
+ * finds the row; only a SHA-256 verifier of the secret is stored, compared in
+ * constant time. The whole key is shown once, at creation.
+ */
+export const API_KEY_PREFIX = "wdn";
+const SELECTOR_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+export type ApiKeyIdentity = { id: string; environmentId: string; environmentKey: string; serverId: string | null; serverName: string | null; label: string };
+
+function randomSelector(length = 12): string {
+  const bytes = randomBytes(length);
+  return Array.from(bytes, (byte) => SELECTOR_ALPHABET[byte % SELECTOR_ALPHABET.length]).join("");
+}
+
+export function parseApiKey(token: string): { environment: string; selector: string; secret: string } | null {
+  const parts = token.split("_");
+  if (parts.length < 4 || parts[0] !== API_KEY_PREFIX) return null;
+  const [, environment, selector, ...rest] = parts;
+  const secret = rest.join("_");
+  if (!environment || !/^[a-z0-9-]{1,32}$/.test(environment) || !selector || !/^[A-Za-z0-9]{8,32}$/.test(selector) || secret.length < 32) return null;
+  return { environment, selector, secret };
+}
+
+export const CreateApiKeySchema = z.object({
+  label: z.string().trim().min(1, "Give the key a label, e.g. the server and where it runs.").max(120),
+  serverId: z.uuid().nullable().default(null),
+  expiresInDays: z.number().int().min(1).max(3650).nullable().default(365),
+});
+
+export async function createApiKey(db: Db, actor: AuditActor, environmentId: string, input: z.infer<typeof CreateApiKeySchema>) {
+  return db.$transaction(async (tx) => {
+    const environment = await tx.environment.findUnique({ where: { id: environmentId } });
+    if (!environment) throw new NotFoundError("This environment");
+    if (input.serverId) {
+      const server = await tx.mcpServer.findFirst({ where: { id: input.serverId, environmentId } });
+      if (!server) throw new DomainError("That server is not in this environment.", { serverId: ["Choose a server of this environment."] });
+      // Two live keys per server are enough to rotate without downtime; more is usually a forgotten key.
+      const live = await tx.apiKey.count({ where: { serverId: input.serverId, revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: new Date() } }] } });
+      if (live >= 2) throw new DomainError("This server already has two active keys. Revoke the older one first.");
+    }
+    const selector = randomSelector();
+    const secret = randomBytes(32).toString("base64url");
+    const key = await tx.apiKey.create({
+      data: {
+        environmentId,
+        serverId: input.serverId,
+        selector,
+        verifier: sha256Hex(secret),
+        label: input.label,
+        createdById: actor.id,
+        expiresAt: input.expiresInDays ? new Date(Date.now() + input.expiresInDays * 86_400_000) : null,
+      },
+    });
+    await recordAdminEvent(tx, actor, {
+      action: "api_key.created",
+      target: `api-key:${selector}`,
+      environmentId,
+      details: { label: input.label, serverId: input.serverId, expiresAt: key.expiresAt?.toISOString() ?? null },
+    });
+    return { id: key.id, selector, token: `${API_KEY_PREFIX}_${environment.key}_${selector}_${secret}`, expiresAt: key.expiresAt };
+  });
+}
+
+export const RevokeApiKeySchema = z.object({ id: z.uuid() });
+
+export async function revokeApiKey(db: Db, actor: AuditActor, environmentId: string, input: z.infer<typeof RevokeApiKeySchema>) {
+  return db.$transaction(async (tx) => {
+    const key = await tx.apiKey.findFirst({ where: { id: input.id, environmentId } });
+    if (!key) throw new NotFoundError("This API key");
+    if (key.revokedAt) return key;
+    const revoked = await tx.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });
+    await recordAdminEvent(tx, actor, { action: "api_key.revoked", target: `api-key:${key.selector}`, environmentId, details: { label: key.label } });
+    return revoked;
+  });
+}
+
+export async function listApiKeys(db: Db, environmentId: string) {
+  const keys = await db.apiKey.findMany({
+    where: { environmentId },
+    orderBy: [{ revokedAt: { sort: "asc", nulls: "first" } }, { createdAt: "desc" }],
+    omit: { verifier: true },
+    include: { server: { select: { name: true } }, createdBy: { select: { email: true } } },
+    take: 200,
+  });
+  const now = Date.now();
+  return keys.map((key) => ({
+    id: key.id,
+    selector: key.selector,
+    label: key.label,
+    server: key.server?.name ?? null,
+    createdBy: key.createdBy?.email ?? null,
+    createdAt: key.createdAt.toISOString(),
+    lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
+    expiresAt: key.expiresAt?.toISOString() ?? null,
+    status: key.revokedAt ? ("revoked" as const) : key.expiresAt && key.expiresAt.getTime() <= now ? ("expired" as const) : ("active" as const),
+  }));
+}
+
+export type KeyCheck = { ok: true; key: ApiKeyIdentity } | { ok: false; status: 401; error: string };
+
+type KeyRow = { identity: ApiKeyIdentity; verifier: string; revokedAt: Date | null; expiresAt: Date | null };
+
+/**
+ * Verifies an API key. Rows are cached for at most `ttlMs` (60 s by default),
+ * so a revocation takes effect on every instance within a minute while a
+ * busy server costs the database one lookup a minute, not one a request.
+ * lastUsedAt is written on those reloads, so it is accurate to the minute.
+ */
+export function createApiKeyVerifier(db: Db, options: { ttlMs?: number; now?: () => number } = {}) {
+  const ttlMs = options.ttlMs ?? 60_000;
+  const now = options.now ?? Date.now;
+  const cache = new Map<string, { row: KeyRow | null; loadedAt: number }>();
+
+  async function load(selector: string): Promise<KeyRow | null> {
+    const cached = cache.get(selector);
+    if (cached && now() - cached.loadedAt < ttlMs) return cached.row;
+    const found = await db.apiKey.findUnique({ where: { selector }, include: { environment: { select: { key: true } }, server: { select: { name: true } } } });
+    const row = found
+      ? {
+          identity: {
+            id: found.id,
+            environmentId: found.environmentId,
+            environmentKey: found.environment.key,
+            serverId: found.serverId,
+            serverName: found.server?.name ?? null,
+            label: found.label,
+          },
+          verifier: found.verifier,
+          revokedAt: found.revokedAt,
+          expiresAt: found.expiresAt,
+        }
+      : null;
+    // Unknown selectors are cached too, so guessing cannot hammer the database; the cap bounds memory.
+    if (cache.size >= 10_000) cache.clear();
+    cache.set(selector, { row, loadedAt: now() });
+    return row;
+  }
+
+  return async function verify(authorization: string | undefined): Promise<KeyCheck> {
+    const token = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
+    if (!token) return { ok: false, status: 401, error: "Send the API key as Authorization: Bearer wdn_…" };
+    const parsed = parseApiKey(token);
+    if (!parsed) return { ok: false, status: 401, error: "This is not a Warden API key." };
+    const wasCached = cache.has(parsed.selector) && now() - cache.get(parsed.selector)!.loadedAt < ttlMs;
+    const row = await load(parsed.selector);
+    const presented = Buffer.from(sha256Hex(parsed.secret), "hex");
+    const expected = Buffer.from(row?.verifier ?? "0".repeat(64), "hex");
+    const matches = timingSafeEqual(presented, expected) && row !== null && row.identity.environmentKey === parsed.environment;
+    if (!row || !matches) return { ok: false, status: 401, error: "Unknown API key." };
+    if (row.revokedAt) return { ok: false, status: 401, error: "This API key was revoked." };
+    if (row.expiresAt && row.expiresAt.getTime() <= now()) return { ok: false, status: 401, error: "This API key has expired." };
+    if (!wasCached) void db.apiKey.update({ where: { id: row.identity.id }, data: { lastUsedAt: new Date(now()) } }).catch(() => undefined);
+    return { ok: true, key: row.identity };
+  };
+}

@@ -1,0 +1,28 @@
+import { canonicalJson, sha256Hex } from "@/lib/crypto/canonical-json";
+
+/** The fields an audit event's hash covers: everything but its storage bookkeeping. */
+export type HashedAuditFields = {
+  id: string;
+  chain: string;
+  ts: Date;
+  environmentId: string | null;
+  source: "admin" | "mcp";
+  actor: string;
+  actorLabel: string | null;
+  clientId: string | null;
+  server: string | null;
+  tool: string | null;
+  action: string;
+  target: string | null;
+  decision: "allow" | "deny" | "error" | null;
+  reason: string | null;
+  configVersion: number | null;
+  requestId: string | null;
+  ip: string | null;
+  details: unknown;
+};
+
+/** sha256(prevHash + canonical JSON of the event), hex. The first event of a chain has prevHash "". */
+export function auditEventHash(prevHash: string | null, event: HashedAuditFields): string {
+  return sha256Hex(`${prevHash ?? ""}\n${canonicalJson({ ...event, ts: event.ts.toISOString() })}`);
+}

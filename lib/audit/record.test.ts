@@ -1,0 +1,179 @@
+import { v7 as uuidv7 } from "uuid";
+import { expect, it } from "vitest";
+import type { AuditEvent } from "@/lib/db/generated/client.ts";
+import { describeEachDatabase } from "@/lib/db/test-harness";
+import { auditEventHash } from "./hash";
+import { GLOBAL_CHAIN, recordAuditEvents, type AuditEventInput } from "./record";
+import { REDACTED } from "./redact";
+
+const event = (action: string, extra: Partial<AuditEventInput> = {}): AuditEventInput => ({
+  source: "admin",
+  actor: "admin-1",
+  actorLabel: "owner@example.com",
+  action,
+  ...extra,
+});
+
+/** What an auditor's verifier does: recompute every hash from the stored row and follow the links. */
+function chainProblems(events: AuditEvent[]): string[] {
+  const problems: string[] = [];
+  let prevHash: string | null = null;
+  for (const row of events) {
+    if (row.prevHash !== prevHash) problems.push(`${row.action} #${row.seq}: prevHash does not point at its predecessor`);
+    const recomputed = auditEventHash(row.prevHash, {
+      id: row.id,
+      chain: row.chain,
+      ts: row.ts,
+      environmentId: row.environmentId,
+      source: row.source,
+      actor: row.actor,
+      actorLabel: row.actorLabel,
+      clientId: row.clientId,
+      server: row.server,
+      tool: row.tool,
+      action: row.action,
+      target: row.target,
+      decision: row.decision,
+      reason: row.reason,
+      configVersion: row.configVersion,
+      requestId: row.requestId,
+      ip: row.ip,
+      details: row.details,
+    });
+    if (recomputed !== row.hash) problems.push(`${row.action} #${row.seq}: hash does not match its content`);
+    prevHash = row.hash;
+  }
+  return problems;
+}
+
+describeEachDatabase("audit trail", (t) => {
+  const chainEvents = (chain: string) => t.db.auditEvent.findMany({ where: { chain }, orderBy: { seq: "asc" } });
+  const record = (inputs: AuditEventInput[]) => t.db.$transaction((tx) => recordAuditEvents(tx, inputs));
+  const createEnvironment = (key: string) => t.db.environment.create({ data: { key, name: key } });
+
+  it("links every event to the one before it, in one verifiable chain", async () => {
+    await record([event("first")]);
+    await record([event("second", { details: { role: "ADMIN", nested: { list: [1, "two", null], b: true, a: 1.5 } } }), event("third")]);
+    await record([
+      event("fourth", {
+        id: uuidv7(),
+        ts: new Date("2026-02-03T04:05:06.789Z"),
+        clientId: "https://agent.example.com/client.json",
+        server: "sales",
+        tool: "lookup",
+        decision: "deny",
+        reason: "no grant",
+        configVersion: 7,
+        requestId: "req-1",
+        ip: "2001:db8::1",
+      }),
+    ]);
+
+    const events = await chainEvents(GLOBAL_CHAIN);
+    expect(events.map((e) => e.action)).toEqual(["first", "second", "third", "fourth"]);
+    expect(events[0]!.prevHash).toBeNull();
+    expect(chainProblems(events)).toEqual([]);
+    const head = await t.db.auditChainHead.findUniqueOrThrow({ where: { chain: GLOBAL_CHAIN } });
+    expect(head.lastHash).toBe(events.at(-1)!.hash);
+    expect(head.lastSeq).toBe(events.at(-1)!.seq);
+  });
+
+  it("exposes an edited event: its hash no longer matches", async () => {
+    await record([event("granted", { details: { role: "VIEWER" } }), event("later")]);
+    await t.db.$executeRaw`UPDATE "AuditEvent" SET "details" = '{"role":"OWNER"}' WHERE "action" = 'granted'`;
+
+    expect(chainProblems(await chainEvents(GLOBAL_CHAIN))).toEqual([expect.stringMatching(/^granted .*hash does not match/)]);
+  });
+
+  it("keeps one chain per environment, and a global one for events without an environment", async () => {
+    const dev = await createEnvironment("dev");
+    const prod = await createEnvironment("prod");
+
+    await record([event("g1"), event("d1", { environmentId: dev.id }), event("p1", { environmentId: prod.id })]);
+    await record([event("p2", { environmentId: prod.id }), event("d2", { environmentId: dev.id })]);
+    await record([event("g2", { environmentId: null })]);
+
+    const chains = { [GLOBAL_CHAIN]: ["g1", "g2"], [dev.id]: ["d1", "d2"], [prod.id]: ["p1", "p2"] };
+    for (const [chain, actions] of Object.entries(chains)) {
+      const events = await chainEvents(chain);
+      expect(events.map((e) => e.action)).toEqual(actions);
+      expect(events[0]!.prevHash).toBeNull();
+      expect(chainProblems(events)).toEqual([]);
+    }
+    expect((await chainEvents(dev.id)).every((e) => e.environmentId === dev.id)).toBe(true);
+    expect(await t.db.auditChainHead.count()).toBe(3);
+  });
+
+  it("writes nothing, and leaves the chain head alone, when the transaction rolls back", async () => {
+    await record([event("kept")]);
+    const headBefore = await t.db.auditChainHead.findUniqueOrThrow({ where: { chain: GLOBAL_CHAIN } });
+    const dev = await createEnvironment("dev");
+
+    await expect(
+      t.db.$transaction(async (tx) => {
+        await recordAuditEvents(tx, [event("lost"), event("lost too", { environmentId: dev.id })]);
+        throw new Error("the change this event describes failed");
+      }),
+    ).rejects.toThrow(/failed/);
+
+    expect(await t.db.auditEvent.count()).toBe(1);
+    expect(await t.db.auditChainHead.findUniqueOrThrow({ where: { chain: GLOBAL_CHAIN } })).toEqual(headBefore);
+    expect(await t.db.auditChainHead.count({ where: { chain: dev.id } })).toBe(0);
+
+    await record([event("next")]);
+    const events = await chainEvents(GLOBAL_CHAIN);
+    expect(events.map((e) => e.action)).toEqual(["kept", "next"]);
+    expect(chainProblems(events)).toEqual([]);
+  });
+
+  it("keeps every chain unbroken under 20 concurrent writers", async () => {
+    const dev = await createEnvironment("dev");
+
+    // Half the writers name the environment first and half the global chain,
+    // so a writer that locked chains in input order would deadlock.
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => {
+        const pair = [event(`global ${i}`), event(`dev ${i}`, { environmentId: dev.id })];
+        return record(i % 2 ? pair : pair.reverse());
+      }),
+    );
+
+    for (const chain of [GLOBAL_CHAIN, dev.id]) {
+      const events = await chainEvents(chain);
+      expect(events).toHaveLength(20);
+      expect(chainProblems(events)).toEqual([]);
+      const head = await t.db.auditChainHead.findUniqueOrThrow({ where: { chain } });
+      expect(head.lastHash).toBe(events.at(-1)!.hash);
+    }
+  });
+
+  it("redacts secrets from details before they are stored and hashed", async () => {
+    const apiKey = "wdn_prod_a1b2c3_S3cr3tS3cr3t";
+    await record([
+      event("client.updated", {
+        details: {
+          email: "owner@example.com",
+          password: "hunter2hunter2",
+          clientSecret: "s3cr3t",
+          headers: { Authorization: "Bearer abc.def.ghi", accept: "application/json" },
+          note: `rotated ${apiKey} for the sales server`,
+          tokens: ["refresh-token-value"],
+        },
+      }),
+    ]);
+
+    const [stored] = await chainEvents(GLOBAL_CHAIN);
+    expect(stored!.details).toEqual({
+      email: "owner@example.com",
+      password: REDACTED,
+      clientSecret: REDACTED,
+      headers: { Authorization: REDACTED, accept: "application/json" },
+      note: `rotated ${REDACTED} for the sales server`,
+      tokens: REDACTED,
+    });
+    const everything = await t.db.$queryRaw<{ row: string }[]>`SELECT row_to_json(e)::text AS row FROM "AuditEvent" e`;
+    expect(everything[0]!.row).not.toMatch(/hunter2|s3cr3t|abc\.def|S3cr3tS3cr3t|refresh-token-value/);
+    // The hash covers what was stored, so the redacted event still verifies.
+    expect(chainProblems([stored!])).toEqual([]);
+  });
+});

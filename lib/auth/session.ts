@@ -1,0 +1,48 @@
+import { getServerSession } from "next-auth/next";
+import { forbidden, redirect } from "next/navigation";
+import { getDb } from "@/lib/db/client";
+import { buildAuthOptions } from "./options";
+import { hasRole, type AdminRole } from "./roles";
+
+export type CurrentAdmin = { id: string; email: string; name: string | null; role: AdminRole; version: number };
+
+/** Thrown by requireAdmin in "throw" mode; route handlers and actions turn it into a 401/403 answer. */
+export class AccessError extends Error {
+  constructor(
+    readonly status: 401 | 403,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The signed-in, enabled admin as the database sees them now, or null. */
+export async function getCurrentAdmin(): Promise<CurrentAdmin | null> {
+  const session = (await getServerSession(buildAuthOptions())) as { adminId?: string } | null;
+  if (!session?.adminId) return null;
+  const admin = await getDb().admin.findUnique({
+    where: { id: session.adminId },
+    select: { id: true, email: true, name: true, role: true, version: true, disabledAt: true },
+  });
+  if (!admin || admin.disabledAt) return null;
+  return { id: admin.id, email: admin.email, name: admin.name, role: admin.role, version: admin.version };
+}
+
+/**
+ * The one access check: every page, server action and route handler calls it
+ * before touching data. Pages redirect to sign-in or render "forbidden";
+ * actions and route handlers pass { onFail: "throw" } and answer with the error.
+ */
+export async function requireAdmin(minRole: AdminRole = "VIEWER", options: { onFail?: "redirect" | "throw" } = {}): Promise<CurrentAdmin> {
+  const admin = await getCurrentAdmin();
+  const mode = options.onFail ?? "redirect";
+  if (!admin) {
+    if (mode === "throw") throw new AccessError(401, "Your session has ended. Sign in again.");
+    redirect("/login");
+  }
+  if (!hasRole(admin.role, minRole)) {
+    if (mode === "throw") throw new AccessError(403, `Your role (${admin.role}) does not allow this. It needs ${minRole} or above.`);
+    forbidden();
+  }
+  return admin;
+}

@@ -1,0 +1,58 @@
+import type { Db } from "@/lib/db/client";
+import { recordAuditEvents } from "@/lib/audit/record";
+import { applyMetadataRefresh } from "./clients";
+import { previewClient, type FetchSettings } from "./preview";
+
+export type RecheckSummary = { checked: number; changed: number; backToReview: number; failed: number };
+
+// How long a claimed client is left alone by other instances (and, after a failed fetch, before the next try).
+const LEASE_MS = 5 * 60_000;
+
+/**
+ * Re-fetches approved clients whose cached metadata has expired, as a refresh
+ * by hand would: a change that needs review sends the client back to PENDING
+ * (its access pauses at the next publish). A fetch that fails leaves the
+ * client as it is and is recorded, so a flaky publisher cannot make Warden
+ * forget a review, and a vanished one shows up in the audit trail.
+ */
+export async function recheckDueClients(db: Db, settings: FetchSettings, options: { now?: Date; limit?: number } = {}): Promise<RecheckSummary> {
+  const now = options.now ?? new Date();
+  // Claim the due clients by pushing their expiry a lease ahead, skipping rows
+  // another instance is claiming right now: each client is re-checked once.
+  const due = await db.$queryRaw<{ id: string; clientId: string; environmentId: string }[]>`
+    UPDATE "Client" SET "cacheExpiresAt" = ${new Date(now.getTime() + LEASE_MS)}
+    WHERE "id" IN (
+      SELECT "id" FROM "Client"
+      WHERE "status" = 'APPROVED' AND ("cacheExpiresAt" IS NULL OR "cacheExpiresAt" <= ${now})
+      ORDER BY "cacheExpiresAt" ASC NULLS FIRST
+      LIMIT ${options.limit ?? 50}
+      FOR UPDATE SKIP LOCKED)
+    RETURNING "id", "clientId", "environmentId"`;
+  const summary: RecheckSummary = { checked: 0, changed: 0, backToReview: 0, failed: 0 };
+  for (const client of due) {
+    summary.checked++;
+    const preview = await previewClient(client.clientId, settings, now);
+    try {
+      const outcome = await applyMetadataRefresh(db, null, client.environmentId, client.id, preview);
+      if (outcome.changes.length) summary.changed++;
+      if (outcome.backToReview) summary.backToReview++;
+    } catch (error) {
+      summary.failed++;
+      await db.$transaction(async (tx) => {
+        // The lease stays: the next try comes after it, not on every round.
+        await recordAuditEvents(tx, [
+          {
+            source: "admin",
+            actor: "system",
+            actorLabel: "scheduled re-check",
+            environmentId: client.environmentId,
+            action: "client.recheck_failed",
+            target: `client:${client.clientId}`,
+            reason: error instanceof Error ? error.message : String(error),
+          },
+        ]);
+      });
+    }
+  }
+  return summary;
+}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { describeEachDatabase } from "@/lib/db/test-harness";
+import { DomainError, StaleWriteError } from "@/lib/errors";
+import type { ClientPreview } from "./preview";
+import { DEFAULT_TRUST_POLICY, evaluateTrustPolicy, getTrustPolicy, TrustPolicySchema, updateTrustPolicy } from "./trust-policy";
+
+const preview = (hostname: string, redirects: string[], errors: ClientPreview["errors"] = []): ClientPreview => ({
+  clientId: `https://${hostname}/client.json`,
+  hostname,
+  fetched: true,
+  fetchError: null,
+  metadata: {},
+  metadataHash: "sha256:x",
+  fetchedAt: new Date(0).toISOString(),
+  cacheExpiresAt: null,
+  name: "Agent",
+  links: [],
+  redirects: redirects.map((uri) => ({ uri, host: new URL(uri).host })),
+  grantTypes: [],
+  authMethod: "none",
+  scope: null,
+  keys: "none",
+  errors,
+  warnings: [],
+});
+
+describe("trust policy verdicts", () => {
+  const policy = { ...DEFAULT_TRUST_POLICY, allowedDomains: ["vscode.dev"], deniedDomains: ["evil.example"] };
+
+  it("allows a valid client from an allowed domain or its subdomains, and leaves others to review", () => {
+    expect(evaluateTrustPolicy(policy, preview("vscode.dev", ["https://vscode.dev/redirect"])).verdict).toBe("allow");
+    expect(evaluateTrustPolicy(policy, preview("insiders.vscode.dev", ["https://insiders.vscode.dev/cb"])).verdict).toBe("allow");
+    expect(evaluateTrustPolicy(policy, preview("notvscode.dev", ["https://notvscode.dev/cb"])).verdict).toBe("review");
+  });
+
+  it("never auto-approves an allowed domain whose document breaks a rule", () => {
+    const broken = preview("vscode.dev", ["https://vscode.dev/redirect"], [{ code: "client_secret_present", field: "client_secret", message: "x" }]);
+    expect(evaluateTrustPolicy(policy, broken).verdict).toBe("review");
+  });
+
+  it("denies a denied domain and its subdomains", () => {
+    const verdict = evaluateTrustPolicy(policy, preview("agents.evil.example", ["https://agents.evil.example/cb"]));
+    expect(verdict).toMatchObject({ verdict: "deny", matchedDomain: "evil.example" });
+    expect(verdict.issues[0]!.message).toBe("The trust policy denies clients from evil.example.");
+  });
+
+  it("enforces same-origin and no-localhost redirect rules when switched on", () => {
+    const strict = { ...DEFAULT_TRUST_POLICY, requireSameOriginRedirects: true, allowLocalhostRedirects: false };
+    const verdict = evaluateTrustPolicy(strict, preview("vscode.dev", ["https://elsewhere.example/cb", "http://127.0.0.1:33418/"]));
+    expect(verdict.verdict).toBe("deny");
+    expect(verdict.issues.map((issue) => issue.code)).toEqual(["redirect_not_same_origin", "localhost_redirect_not_allowed"]);
+    expect(evaluateTrustPolicy(DEFAULT_TRUST_POLICY, preview("vscode.dev", ["https://elsewhere.example/cb", "http://127.0.0.1:33418/"])).verdict).toBe("review");
+  });
+
+  it("accepts bare domains only", () => {
+    expect(TrustPolicySchema.safeParse({ allowedDomains: ["https://vscode.dev"], version: 0 }).success).toBe(false);
+    expect(TrustPolicySchema.safeParse({ allowedDomains: ["vscode.dev:443"], version: 0 }).success).toBe(false);
+    expect(TrustPolicySchema.parse({ allowedDomains: ["VSCode.dev"], version: 0 }).allowedDomains).toEqual(["vscode.dev"]);
+  });
+});
+
+describeEachDatabase("trust policy storage", (t) => {
+  it("starts from safe defaults, saves with an audit event, and refuses stale or contradictory saves", async () => {
+    const environmentId = (await t.db.environment.create({ data: { key: "prod", name: "Production" } })).id;
+    const actor = { id: (await t.db.admin.create({ data: { email: "o@example.com", role: "OWNER" } })).id, email: "o@example.com" };
+    expect(await getTrustPolicy(t.db, environmentId)).toEqual(DEFAULT_TRUST_POLICY);
+
+    const input = TrustPolicySchema.parse({ allowedDomains: ["vscode.dev"], version: 0 });
+    await updateTrustPolicy(t.db, actor, environmentId, input);
+    expect(await getTrustPolicy(t.db, environmentId)).toMatchObject({ allowedDomains: ["vscode.dev"], version: 1 });
+    expect(await t.db.auditEvent.findFirst({ where: { action: "trust_policy.updated" } })).toMatchObject({ environmentId, actor: actor.id });
+
+    await expect(updateTrustPolicy(t.db, actor, environmentId, { ...input, deniedDomains: ["evil.example"] })).rejects.toBeInstanceOf(StaleWriteError);
+    await expect(
+      updateTrustPolicy(t.db, actor, environmentId, TrustPolicySchema.parse({ allowedDomains: ["a.example"], deniedDomains: ["a.example"], version: 1 })),
+    ).rejects.toBeInstanceOf(DomainError);
+    expect(await getTrustPolicy(t.db, environmentId)).toMatchObject({ allowedDomains: ["vscode.dev"], deniedDomains: [], version: 1 });
+    expect(await t.db.auditEvent.count()).toBe(1);
+  });
+});

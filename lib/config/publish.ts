@@ -1,0 +1,149 @@
+import { CompactSign } from "jose";
+import { z } from "zod";
+import { pagingFields } from "@/lib/list-query";
+import type { Db } from "@/lib/db/client";
+import type { Prisma } from "@/lib/db/generated/client.ts";
+import { recordAdminEvent, type AuditActor } from "@/lib/audit/record";
+import { DomainError, NotFoundError } from "@/lib/errors";
+import { SIGNING_ALGORITHM, type Signer } from "./signing-keys";
+import { buildPublishedConfig, configContentHash, diffConfigs, isEmptyDiff, type ConfigDiff, type PublishedConfig } from "./snapshot";
+
+export const PublishSchema = z.object({ note: z.string().trim().max(1_000).optional() });
+export const RollbackSchema = z.object({ toVersion: z.number().int().min(1), note: z.string().trim().max(1_000).optional() });
+
+export type LiveVersion = { version: number; contentHash: string; publishedAt: Date; note: string | null };
+
+/** A detached statement of what was published: verifiable with the key set, without the content. */
+async function attest(signer: Signer, claims: { environment: string; version: number; contentHash: string; publishedAt: string }): Promise<string> {
+  return new CompactSign(new TextEncoder().encode(JSON.stringify(claims))).setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: signer.kid, typ: "warden-config+jws" }).sign(signer.privateKey);
+}
+
+async function appendVersion(
+  db: Db,
+  actor: AuditActor,
+  environmentId: string,
+  config: PublishedConfig,
+  signer: Signer,
+  meta: { note: string | null; action: string; details?: Record<string, unknown> },
+) {
+  const contentHash = configContentHash(config);
+  return db.$transaction(async (tx) => {
+    // One publisher at a time per environment: versions are gap-free and monotonic.
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`config:${environmentId}`}))`;
+    const latest = await tx.configVersion.findFirst({ where: { environmentId }, orderBy: { version: "desc" } });
+    if (latest?.contentHash === contentHash) {
+      throw new DomainError(`Nothing to publish: version ${latest.version} already has exactly this configuration.`);
+    }
+    const version = (latest?.version ?? 0) + 1;
+    const publishedAt = new Date();
+    const signature = await attest(signer, { environment: config.environment, version, contentHash, publishedAt: publishedAt.toISOString() });
+    const row = await tx.configVersion.create({
+      data: {
+        environmentId,
+        version,
+        contentHash,
+        snapshot: config as unknown as Prisma.InputJsonValue,
+        signature,
+        keyId: signer.kid,
+        publishedById: actor.id,
+        publishedAt,
+        note: meta.note,
+      },
+    });
+    const diff = diffConfigs((latest?.snapshot as unknown as PublishedConfig) ?? null, config);
+    await recordAdminEvent(tx, actor, {
+      action: meta.action,
+      target: `config:${config.environment}:v${version}`,
+      environmentId,
+      details: { version, contentHash, note: meta.note, changes: summarise(diff), ...meta.details },
+    });
+    return row;
+  });
+}
+
+function summarise(diff: ConfigDiff) {
+  return Object.fromEntries(
+    Object.entries(diff)
+      .filter(([, section]) => section.added.length || section.removed.length || section.changed.length)
+      .map(([name, section]) => [name, { added: section.added.length, removed: section.removed.length, changed: section.changed.length }]),
+  );
+}
+
+/** Publishes the draft as the next immutable, signed version. */
+export async function publishConfig(db: Db, actor: AuditActor, environmentId: string, input: z.infer<typeof PublishSchema>, signer: Signer) {
+  const config = await buildPublishedConfig(db, environmentId);
+  return appendVersion(db, actor, environmentId, config, signer, { note: input.note || null, action: "config.published" });
+}
+
+/** Publishes an older version's content again, as a new and higher version: history is never rewritten. */
+export async function rollbackConfig(db: Db, actor: AuditActor, environmentId: string, input: z.infer<typeof RollbackSchema>, signer: Signer) {
+  const target = await db.configVersion.findUnique({ where: { environmentId_version: { environmentId, version: input.toVersion } } });
+  if (!target) throw new NotFoundError(`Version ${input.toVersion}`);
+  return appendVersion(db, actor, environmentId, target.snapshot as unknown as PublishedConfig, signer, {
+    note: input.note || `Rollback to version ${input.toVersion}`,
+    action: "config.rolled_back",
+    details: { rolledBackTo: input.toVersion },
+  });
+}
+
+export async function liveVersion(db: Db, environmentId: string): Promise<LiveVersion | null> {
+  return db.configVersion.findFirst({
+    where: { environmentId },
+    orderBy: { version: "desc" },
+    select: { version: true, contentHash: true, publishedAt: true, note: true },
+  });
+}
+
+/** Whether the draft differs from what is live, and how. */
+export async function draftStatus(db: Db, environmentId: string) {
+  const [draft, live] = await Promise.all([
+    buildPublishedConfig(db, environmentId),
+    db.configVersion.findFirst({ where: { environmentId }, orderBy: { version: "desc" } }),
+  ]);
+  const diff = diffConfigs((live?.snapshot as unknown as PublishedConfig) ?? null, draft);
+  return {
+    live: live ? { version: live.version, contentHash: live.contentHash, publishedAt: live.publishedAt } : null,
+    draftHash: configContentHash(draft),
+    unpublished: !live || live.contentHash !== configContentHash(draft),
+    diff,
+    empty: isEmptyDiff(diff),
+  };
+}
+
+export async function getConfigVersion(db: Db, environmentId: string, version: number) {
+  const row = await db.configVersion.findUnique({ where: { environmentId_version: { environmentId, version } }, include: { publishedBy: { select: { email: true } } } });
+  if (!row) throw new NotFoundError(`Version ${version}`);
+  return { ...row, snapshot: row.snapshot as unknown as PublishedConfig };
+}
+
+export const VersionListQuerySchema = z.object({
+  ...pagingFields(10),
+  sort: z.enum(["version"]).catch("version"),
+  dir: z.enum(["asc", "desc"]).catch("desc"),
+});
+
+export type VersionRow = { version: number; contentHash: string; publishedAt: string; publishedBy: string | null; note: string | null; keyId: string };
+
+export async function listConfigVersions(db: Db, environmentId: string, query: z.infer<typeof VersionListQuerySchema>) {
+  const [rows, total] = await db.$transaction([
+    db.configVersion.findMany({
+      where: { environmentId },
+      orderBy: { version: query.dir },
+      skip: (query.page - 1) * query.size,
+      take: query.size,
+      select: { version: true, contentHash: true, publishedAt: true, note: true, keyId: true, publishedBy: { select: { email: true } } },
+    }),
+    db.configVersion.count({ where: { environmentId } }),
+  ]);
+  return {
+    total,
+    rows: rows.map((row): VersionRow => ({
+      version: row.version,
+      contentHash: row.contentHash,
+      publishedAt: row.publishedAt.toISOString(),
+      publishedBy: row.publishedBy?.email ?? null,
+      note: row.note,
+      keyId: row.keyId,
+    })),
+  };
+}

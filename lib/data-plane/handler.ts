@@ -1,0 +1,183 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Db } from "@/lib/db/client";
+import { createApiKeyVerifier } from "@/lib/api-keys/api-keys";
+import { publicJwks, type Signer } from "@/lib/config/signing-keys";
+import { createConfigFeed } from "./config-feed";
+import { createInstanceReporter } from "./instance-reports";
+import { createRateLimiter } from "./rate-limit";
+import { readNodeJsonBody } from "./read-body";
+import { z } from "zod";
+import { intakeClient } from "@/lib/clients/intake";
+import { FetchRefusal } from "@/lib/clients/safe-fetch";
+import type { FetchSettings } from "@/lib/clients/preview";
+
+export type DataPlaneOptions = {
+  db: () => Db;
+  signer: () => Promise<Signer>;
+  /** How often the latest published versions are re-read (the 304 path never reads). */
+  refreshMs?: number;
+  flushMs?: number;
+  rateLimit?: { capacity: number; refillPerSecond: number };
+  /** How client metadata is fetched when a reported client's domain is trusted. */
+  fetchSettings?: () => FetchSettings;
+};
+
+const IntakeSchema = z.object({ clientId: z.string().trim().min(1).max(2_048) }).strict();
+
+const AUTH_CHALLENGE = { "WWW-Authenticate": 'Bearer realm="warden"' };
+
+/**
+ * The endpoints MCP servers and load balancers call at fleet scale, answered
+ * by plain node:http outside Next's request pipeline. This module never
+ * imports React or Next, so it can also run alone as its own process.
+ * `handle` returns false for any path it does not own.
+ */
+export function createDataPlaneHandler(options: DataPlaneOptions) {
+  const db = options.db();
+  const verifyKey = createApiKeyVerifier(db);
+  const feed = createConfigFeed(db, options.signer);
+  const instances = createInstanceReporter(db);
+  const takeToken = createRateLimiter(options.rateLimit ?? { capacity: 120, refillPerSecond: 20 });
+  const timers = [
+    setInterval(() => void feed.refresh().catch((error: unknown) => console.error("[warden] config refresh failed", error)), options.refreshMs ?? 1_000),
+    setInterval(() => void instances.flush().catch((error: unknown) => console.error("[warden] fleet report failed", error)), options.flushMs ?? 5_000),
+  ];
+  for (const timer of timers) timer.unref();
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const url = new URL(req.url ?? "/", "http://data-plane.invalid");
+    if (url.pathname === "/healthz") {
+      await health(db, res);
+      return true;
+    }
+    if (url.pathname === "/api/v1/keys") {
+      await keys(req, res);
+      return true;
+    }
+    if (url.pathname === "/api/v1/config") {
+      await config(req, res, url);
+      return true;
+    }
+    if (url.pathname === "/api/v1/clients/intake") {
+      await intake(req, res);
+      return true;
+    }
+    return false;
+  }
+
+  async function authenticate(req: IncomingMessage, res: ServerResponse, method: "GET" | "POST" = "GET") {
+    if (req.method !== method) {
+      sendJson(res, 405, { error: `Use ${method}.` }, { Allow: method });
+      return null;
+    }
+    const check = await verifyKey(req.headers.authorization);
+    if (!check.ok) {
+      sendJson(res, check.status, { error: check.error }, AUTH_CHALLENGE);
+      return null;
+    }
+    const allowed = takeToken(check.key.id);
+    if (!allowed.ok) {
+      sendJson(res, 429, { error: `Too many requests for this API key. Retry in ${allowed.retryAfterSeconds} s.` }, { "Retry-After": String(allowed.retryAfterSeconds) });
+      return null;
+    }
+    return check.key;
+  }
+
+  async function keys(req: IncomingMessage, res: ServerResponse) {
+    if (!(await authenticate(req, res))) return;
+    // Public keys: safe to cache briefly; rotation keeps the old key published through its overlap.
+    sendJson(res, 200, await publicJwks(db), { "Cache-Control": "private, max-age=300" });
+  }
+
+  async function config(req: IncomingMessage, res: ServerResponse, url: URL) {
+    const key = await authenticate(req, res);
+    if (!key) return;
+    const requested = url.searchParams.get("server");
+    if (key.serverName && requested && requested !== key.serverName) {
+      return sendJson(res, 403, { error: `This API key belongs to server ${key.serverName}, not ${requested}.` });
+    }
+    const server = key.serverName ?? requested;
+
+    const instanceId = String(req.headers["x-instance-id"] ?? "").slice(0, 128);
+    if (instanceId) {
+      const applied = Number(req.headers["x-applied-version"]);
+      instances.report({
+        apiKeyId: key.id,
+        serverId: key.serverId,
+        instanceId,
+        appliedVersion: Number.isInteger(applied) && applied > 0 ? applied : null,
+        sdkVersion: String(req.headers["x-sdk-version"] ?? "").slice(0, 64) || null,
+        at: new Date(),
+      });
+    }
+
+    const headers = { "Cache-Control": "private, no-cache" };
+    // The hot path: an unchanged config is answered from memory alone.
+    const etag = feed.currentEtag(key.environmentId, server);
+    if (etag && req.headers["if-none-match"] === etag) {
+      res.writeHead(304, { ...headers, ETag: etag });
+      res.end();
+      return;
+    }
+    const names = feed.serverNames(key.environmentId);
+    if (names && server && !names.includes(server)) {
+      return sendJson(res, 404, { error: `The published config of ${key.environmentKey} has no server named ${server}.` });
+    }
+    const document = await feed.document(key.environmentId, server);
+    if (!document) return sendJson(res, 404, { error: `Nothing is published in ${key.environmentKey} yet. Publish a version from the dashboard.` }, headers);
+    if (req.headers["if-none-match"] === document.etag) {
+      res.writeHead(304, { ...headers, ETag: document.etag });
+      res.end();
+      return;
+    }
+    res.writeHead(200, { ...headers, ETag: document.etag, "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(document.body) });
+    res.end(document.body);
+  }
+
+  /** An MCP server reports a client_id it met and Warden does not know yet. */
+  async function intake(req: IncomingMessage, res: ServerResponse) {
+    const key = await authenticate(req, res, "POST");
+    if (!key) return;
+    const body = await readNodeJsonBody(req, 8 * 1024);
+    if (!body.ok) return sendJson(res, body.status, { error: body.error });
+    const parsed = IntakeSchema.safeParse(body.value);
+    if (!parsed.success) return sendJson(res, 400, { error: 'Send {"clientId": "<the client_id URL>"} and nothing else.' });
+    try {
+      const outcome = await intakeClient(db, key, parsed.data.clientId, options.fetchSettings?.() ?? {});
+      sendJson(res, outcome.created ? 201 : 200, outcome);
+    } catch (error) {
+      if (error instanceof FetchRefusal) return sendJson(res, 400, { error: `Not a valid client_id: ${error.message}` });
+      throw error;
+    }
+  }
+
+  return {
+    handle,
+    /** Reads the latest versions now (start-up, tests); the timer keeps them fresh afterwards. */
+    refresh: feed.refresh,
+    flushInstanceReports: instances.flush,
+    close() {
+      for (const timer of timers) clearInterval(timer);
+    },
+  };
+}
+
+async function health(db: Db, res: ServerResponse) {
+  try {
+    await db.$queryRaw`SELECT 1`;
+    sendJson(res, 200, { status: "ok" });
+  } catch {
+    sendJson(res, 503, { status: "unavailable", error: "The database is not reachable." });
+  }
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, {
+    "Content-Type": "application/json; charset=utf-8",
+    "Content-Length": Buffer.byteLength(payload),
+    "Cache-Control": "no-store",
+    ...headers,
+  });
+  res.end(payload);
+}

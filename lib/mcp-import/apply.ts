@@ -1,0 +1,110 @@
+import { z } from "zod";
+import type { Db } from "@/lib/db/client";
+import type { Prisma } from "@/lib/db/generated/client.ts";
+import { recordAdminEvent, type AuditActor } from "@/lib/audit/record";
+import { DomainError, NotFoundError } from "@/lib/errors";
+import { toolDefinitionHash } from "@/lib/tools/definition-hash";
+import { annotationsOf, InputSchemaSchema } from "@/lib/tools/tools";
+import { diffToolDefinitions, type ToolImportChange } from "./diff";
+import { listRemoteTools, RemoteServerSchema, type RemoteTool } from "./list-remote-tools";
+
+export const ImportPreviewSchema = RemoteServerSchema.extend({ environmentId: z.uuid(), serverId: z.uuid() });
+export const ApplyImportSchema = ImportPreviewSchema.extend({ names: z.array(z.string().min(1).max(128)).min(1, "Pick at least one tool to import.").max(1_000) });
+
+export type ImportPreview = { server: string; changes: (ToolImportChange & { problem?: string })[] };
+
+// Remote hints are completed with MCP's defaults, as stored tools are, so an
+// import compares like with like and an unchanged tool is not "changed".
+function normalise(tool: RemoteTool): RemoteTool {
+  return { ...tool, annotations: annotationsOf(tool.annotations) };
+}
+
+async function compare(db: Db, input: z.infer<typeof ImportPreviewSchema>) {
+  const server = await db.mcpServer.findFirst({ where: { id: input.serverId, environmentId: input.environmentId }, select: { id: true, name: true } });
+  if (!server) throw new NotFoundError("This server");
+  const remote = (await listRemoteTools(input)).map(normalise);
+  const known = await db.tool.findMany({ where: { serverId: server.id }, select: { id: true, name: true, title: true, description: true, inputSchema: true, annotations: true, version: true } });
+  const changes: ImportPreview["changes"] = diffToolDefinitions(
+    known.map((tool) => ({ ...tool, annotations: annotationsOf(tool.annotations) })),
+    remote,
+  ).map((change) => {
+    if (change.kind !== "new" && change.kind !== "changed") return change;
+    const schema = InputSchemaSchema.safeParse(change.remote.inputSchema);
+    return schema.success ? change : { ...change, problem: `Its input schema is not valid: ${schema.error.issues[0]?.message ?? "unknown problem"}` };
+  });
+  return { server, known, changes };
+}
+
+/** What importing from a live server would do, field by field; nothing is written. */
+export async function previewToolImport(db: Db, input: z.infer<typeof ImportPreviewSchema>): Promise<ImportPreview> {
+  const { server, changes } = await compare(db, input);
+  return { server: server.name, changes };
+}
+
+/**
+ * Imports the picked tools, listing the server again rather than trusting a
+ * preview the browser holds. A new tool is approved as imported: the admin
+ * just reviewed its definition. A changed tool gets its new definition
+ * recorded but not approved: it is "changed since approval" and stays out of
+ * published config until someone approves it (defence against a server that
+ * rewrites a tool's description after it was trusted). Tools the server no
+ * longer lists are never deleted by an import.
+ */
+export async function applyToolImport(db: Db, actor: AuditActor, input: z.infer<typeof ApplyImportSchema>) {
+  const { server, known, changes } = await compare(db, input);
+  const wanted = new Set(input.names);
+  const picked = changes.filter((change) => wanted.has(change.name));
+  const unknown = input.names.filter((name) => !picked.some((change) => change.name === name));
+  if (unknown.length) throw new DomainError(`The server no longer lists ${unknown.join(", ")}. Preview the import again.`);
+  const broken = picked.flatMap((change) => ("problem" in change && change.problem ? [{ name: change.name, problem: change.problem }] : []));
+  if (broken.length) throw new DomainError(`${broken.map((change) => change.name).join(", ")} cannot be imported: ${broken[0]!.problem}`);
+
+  return db.$transaction(async (tx) => {
+    const summary = { created: [] as string[], changed: [] as string[] };
+    for (const change of picked) {
+      if (change.kind === "new") {
+        const definition = change.remote;
+        const hash = toolDefinitionHash(definition);
+        const annotations = annotationsOf(definition.annotations);
+        const tool = await tx.tool.create({
+          data: {
+            serverId: server.id,
+            name: definition.name,
+            title: definition.title,
+            description: definition.description,
+            inputSchema: definition.inputSchema as Prisma.InputJsonValue,
+            annotations,
+            // A tool that says it can destroy something starts as high risk; an admin can lower it.
+            riskTier: annotations.destructiveHint && !annotations.readOnlyHint ? "HIGH" : "LOW",
+            definitionHash: hash,
+            approvedHash: hash,
+          },
+        });
+        await recordAdminEvent(tx, actor, { action: "tool.imported", target: `tool:${tool.id}`, environmentId: input.environmentId, details: { server: server.name, name: tool.name, definitionHash: hash } });
+        summary.created.push(tool.name);
+      } else if (change.kind === "changed") {
+        const current = known.find((tool) => tool.name === change.name)!;
+        const hash = toolDefinitionHash(change.remote);
+        await tx.tool.update({
+          where: { id: current.id },
+          data: {
+            title: change.remote.title,
+            description: change.remote.description,
+            inputSchema: change.remote.inputSchema as Prisma.InputJsonValue,
+            annotations: annotationsOf(change.remote.annotations),
+            definitionHash: hash,
+            version: { increment: 1 },
+          },
+        });
+        await recordAdminEvent(tx, actor, {
+          action: "tool.definition_changed",
+          target: `tool:${current.id}`,
+          environmentId: input.environmentId,
+          details: { server: server.name, name: change.name, fields: change.fields.map((field) => field.field), definitionHash: hash },
+        });
+        summary.changed.push(change.name);
+      }
+    }
+    return summary;
+  });
+}

@@ -1,0 +1,92 @@
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { z } from "zod";
+import { DomainError } from "@/lib/errors";
+
+/** A tool as a live MCP server describes it in tools/list. */
+export type RemoteTool = {
+  name: string;
+  title: string | null;
+  description: string | null;
+  inputSchema: Record<string, unknown>;
+  annotations: Record<string, unknown>;
+};
+
+export const MAX_REMOTE_TOOLS = 1_000;
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+export const RemoteServerSchema = z.object({
+  url: z
+    .url("Enter the MCP endpoint URL, e.g. https://mcp.example.com/mcp.")
+    .max(2_048)
+    .refine((value) => /^https?:$/.test(new URL(value).protocol), "Only http and https endpoints can be imported from.")
+    .refine((value) => !new URL(value).username && !new URL(value).password, "Put credentials in the bearer token field, not in the URL."),
+  bearerToken: z.string().trim().max(8_192).optional(),
+});
+
+/**
+ * Connects to a live MCP server over Streamable HTTP with the official SDK
+ * client and reads every page of tools/list. The token, if any, is sent only
+ * to that server and never stored. Redirects are refused: an endpoint that
+ * moves must be entered again, so a token never follows it elsewhere.
+ *
+ * Admins import from their own servers, which commonly sit on private
+ * networks, so private addresses are allowed here (unlike the client-metadata
+ * fetcher, which reads URLs that agents choose).
+ */
+export async function listRemoteTools(
+  input: z.infer<typeof RemoteServerSchema>,
+  options: { timeoutMs?: number } = {},
+): Promise<RemoteTool[]> {
+  const timeout = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const headers: Record<string, string> = input.bearerToken ? { Authorization: `Bearer ${input.bearerToken}` } : {};
+  const transport = new StreamableHTTPClientTransport(new URL(input.url), { requestInit: { headers, redirect: "error" } });
+  const client = new Client({ name: "warden-tool-import", version: "1.0.0" });
+  try {
+    await client.connect(transport, { timeout });
+    const tools: RemoteTool[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await client.listTools(cursor ? { cursor } : {}, { timeout });
+      for (const tool of page.tools) {
+        tools.push({
+          name: tool.name,
+          title: tool.title ?? (tool.annotations?.title as string | undefined) ?? null,
+          description: tool.description ?? null,
+          inputSchema: tool.inputSchema as Record<string, unknown>,
+          annotations: stripTitle(tool.annotations ?? {}),
+        });
+      }
+      if (tools.length > MAX_REMOTE_TOOLS) throw new DomainError(`The server lists more than ${MAX_REMOTE_TOOLS} tools; Warden imports at most that many at once.`);
+      cursor = page.nextCursor;
+    } while (cursor);
+    return tools;
+  } catch (error) {
+    throw explain(error, input.url, timeout);
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+}
+
+// The title lives in its own field; annotations keep only the behaviour hints.
+function stripTitle(annotations: Record<string, unknown>): Record<string, unknown> {
+  const { title: _title, ...hints } = annotations;
+  void _title;
+  return hints;
+}
+
+function explain(error: unknown, url: string, timeout: number): DomainError {
+  if (error instanceof DomainError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const code = error instanceof StreamableHTTPError ? error.code : undefined;
+  if (code === 401 || code === 403 || /\b40[13]\b/.test(message)) {
+    return new DomainError(`${url} refused the request (${code ?? "unauthorized"}). Check the bearer token.`);
+  }
+  if (code === 404 || /\b404\b/.test(message)) return new DomainError(`${url} answered 404. Is this the MCP endpoint (often ending in /mcp)?`);
+  if (/timed? ?out/i.test(message)) return new DomainError(`${url} did not answer within ${Math.round(timeout / 1000)} s.`);
+  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|fetch failed|ECONNRESET|EHOSTUNREACH/i.test(message) || /ECONNREFUSED|ENOTFOUND/.test(String((error as { cause?: unknown })?.cause))) {
+    return new DomainError(`Could not connect to ${url}. Check the address and that the server is running.`);
+  }
+  if (/redirect/i.test(message)) return new DomainError(`${url} redirected elsewhere. Enter the final MCP endpoint URL.`);
+  return new DomainError(`${url} did not answer as an MCP server: ${message.slice(0, 200)}`);
+}

@@ -1,0 +1,114 @@
+// The policy as data: everything a decision needs, serialisable as JSON so
+// that the admin app, the data plane, the SDK inside an MCP server and the
+// browser can all hold the same value. This file and decide.ts import
+// nothing (no Node built-ins, no database, no React), which is what lets
+// every one of those places import them.
+
+export const CLIENT_STATUSES = ["PENDING", "APPROVED", "REJECTED", "SUSPENDED"] as const;
+export type ClientStatus = (typeof CLIENT_STATUSES)[number];
+
+export const RISK_TIERS = ["LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
+export type RiskTier = (typeof RISK_TIERS)[number];
+
+export type PolicyTool = {
+  /** The MCP server's name, unique in its environment. */
+  server: string;
+  /** The tool's name, unique on its server. */
+  name: string;
+  enabled: boolean;
+  /** The live definition is the one an admin approved (see load.ts for how it is derived). */
+  approved: boolean;
+  riskTier: RiskTier;
+  /** Calls need a human's approval at call time; the decision still says allow or deny. */
+  requiresApproval: boolean;
+};
+
+export type PolicyRole = {
+  name: string;
+  /** The IdP claim that carries it, e.g. "roles", "groups", "permissions". */
+  claimName: string;
+  /** The value in that claim which means "has this role". */
+  claimValue: string;
+};
+
+export type PolicyGrant = {
+  /** Role name. */
+  role: string;
+  server: string;
+  tool: string;
+  /** Every one of these must be in the token (after the client's ceiling). Empty: no scope needed. */
+  requiredScopes: string[];
+};
+
+export type PolicyClient = {
+  /** The CIMD URL, compared as an exact string. */
+  clientId: string;
+  status: ClientStatus;
+  /** When non-empty, token scopes outside it are ignored. Empty: no ceiling. */
+  scopeCeiling: string[];
+  /** false: every tool the grants allow. true: only the tools in allowedTools (none if it is empty). */
+  restrictTools: boolean;
+  /** Qualified names, "server/tool" (see qualifiedToolName); a bare tool name matches nothing. */
+  allowedTools: string[];
+};
+
+export type PolicySnapshot = {
+  /** Environment key, e.g. "prod". */
+  environment: string;
+  /** Published config version; null for the unpublished draft. */
+  version?: number | null;
+  tools: PolicyTool[];
+  roles: PolicyRole[];
+  grants: PolicyGrant[];
+  clients: PolicyClient[];
+};
+
+/** An IdP claim value as it appears in a decoded token. */
+export type ClaimValue = string | string[];
+
+export type DecisionRequest = {
+  /** The end user's subject (the token's sub); recorded, never used to grant. */
+  subject: string;
+  /** The agent: the token's azp / client_id. */
+  clientId: string;
+  server: string;
+  tool: string;
+  /** Scopes the access token carries. */
+  scopes: string[];
+  /** Role names the caller already resolved. */
+  roles?: string[];
+  /** Raw token claims; roles are also derived from them through each role's claim mapping. */
+  claims?: Record<string, ClaimValue>;
+};
+
+/** Why, as a stable code for machines; Decision.message says it for people. */
+export const DECISION_REASONS = [
+  "allowed_by_grant",
+  "unknown_tool",
+  "tool_disabled",
+  "tool_changed_since_approval",
+  "unknown_client",
+  "client_not_approved",
+  "client_tool_not_allowed",
+  "no_grant",
+  "missing_scope",
+] as const;
+export type DecisionReason = (typeof DECISION_REASONS)[number];
+
+export type Decision = {
+  decision: "allow" | "deny";
+  reason: DecisionReason;
+  message: string;
+  /** allow: the grant that allowed it. */
+  grant?: PolicyGrant;
+  /** missing_scope: the fewest scopes the token would need to add for a grant to apply. */
+  missingScopes?: string[];
+  /** Roles of the snapshot that the subject holds, by name, sorted. */
+  matchedRoles: string[];
+  /** Token scopes that count: the token's, within the client's ceiling, sorted. */
+  effectiveScopes: string[];
+  /** allow of a tool that needs a human's approval before it runs. */
+  requiresApproval: boolean;
+  /** The snapshot's version; null when decided against the draft. */
+  configVersion: number | null;
+};
