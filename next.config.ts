@@ -12,6 +12,8 @@ const nextConfig: NextConfig = {
   experimental: {
     // forbidden() renders app/forbidden.tsx when a signed-in admin lacks the role.
     authInterrupts: true,
+    // Policy files are imported through a server action; room for the 2 MB the importer accepts.
+    serverActions: { bodySizeLimit: "3mb" },
   },
   // Database drivers load Wasm and native-looking modules at run time; bundling
   // them gains nothing and breaks their file lookups.

@@ -19,7 +19,7 @@ const THEME = EditorView.theme({
 });
 
 /**
- * A JSON editor on CodeMirror 6: JSON syntax errors are marked at their line
+ * A code editor on CodeMirror 6 (JSON by default): JSON syntax errors are marked at their line
  * as you type, and problems found by the server (passed in `problems`) are
  * marked at theirs. Tab is left to the browser (no indentWithTab), so the
  * keyboard can always move on to the next field.
@@ -33,6 +33,7 @@ export function CodeEditor({
   labelledBy,
   describedBy,
   invalid = false,
+  language = "json",
   className,
 }: {
   id: string;
@@ -43,6 +44,8 @@ export function CodeEditor({
   labelledBy?: string;
   describedBy?: string;
   invalid?: boolean;
+  /** "text" turns off JSON highlighting and its syntax linter (for YAML, say); server problems still show. */
+  language?: "json" | "text";
   className?: string;
 }) {
   const host = useRef<HTMLDivElement>(null);
@@ -65,8 +68,7 @@ export function CodeEditor({
           indentOnInput(),
           bracketMatching(),
           keymap.of([...defaultKeymap, ...historyKeymap]),
-          json(),
-          linter(jsonParseLinter(), { delay: 300 }),
+          ...(language === "json" ? [json(), linter(jsonParseLinter(), { delay: 300 })] : []),
           lintGutter(),
           THEME,
           EditorState.readOnly.of(readOnly),
@@ -93,7 +95,7 @@ export function CodeEditor({
     };
     // The editor is created once; later value changes from outside go through the effect below.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [readOnly, invalid]);
+  }, [readOnly, invalid, language]);
 
   // A value replaced from outside (e.g. "load their values") replaces the document.
   useEffect(() => {

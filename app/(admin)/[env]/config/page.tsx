@@ -34,13 +34,9 @@ export default async function ConfigPage({
             <Link href={`/${environment.key}/config/fleet`} className="text-sm font-medium text-primary hover:underline">
               Fleet
             </Link>
-            {/* Plain anchors: downloads from a route handler, not pages. */}
-            <a href={`/api/policy/${environment.key}?format=yaml`} className="text-sm font-medium text-primary hover:underline">
-              Export policy (YAML)
-            </a>
-            <a href={`/api/policy/${environment.key}?format=json`} className="text-sm font-medium text-primary hover:underline">
-              JSON
-            </a>
+            <Link href={`/${environment.key}/config/policy`} className="text-sm font-medium text-primary hover:underline">
+              Policy as code
+            </Link>
             <Link href={`/${environment.key}/config/keys`} className="text-sm font-medium text-primary hover:underline">
               API keys for MCP servers
             </Link>
