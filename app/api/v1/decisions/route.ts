@@ -7,11 +7,10 @@ import { loadPolicySnapshot } from "@/lib/policy/load";
 import { DECISION_BODY_MAX_BYTES, DecisionApiRequestSchema, fieldErrorsOf, toDecisionRequest } from "@/lib/policy/request-schema";
 
 // The decision explainer: "may this subject, through this client, call this
-// tool, and why?", evaluated against the environment's current draft.
-//
-// For now only a signed-in admin (any role: it changes nothing) may ask.
-// MCP servers will call it with their API key once the data plane's key
-// authentication exists; until then a request without an admin session is 401.
+// tool, and why?", evaluated against the environment's current draft. Only a
+// signed-in admin (any role: it changes nothing) may ask. MCP servers never
+// call it: they decide locally, with the same function, from the signed
+// config they poll, so a call never waits on Warden.
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   Response.json(body, { status, headers: { "Cache-Control": "no-store", ...headers } });
