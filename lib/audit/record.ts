@@ -38,7 +38,8 @@ export type AuditActor = { id: string; email: string; ip?: string | null };
  * transaction: concurrent writers on any instance extend a chain one at a
  * time, and each event's hash covers its predecessor's.
  */
-export async function recordAuditEvents(tx: Tx, inputs: AuditEventInput[]): Promise<void> {
+export async function recordAuditEvents(tx: Tx, inputs: AuditEventInput[], options: { skipExisting?: boolean } = {}): Promise<{ inserted: number }> {
+  let inserted = 0;
   const byChain = new Map<string, AuditEventInput[]>();
   for (const input of inputs) {
     const chain = input.environmentId ?? GLOBAL_CHAIN;
@@ -49,8 +50,26 @@ export async function recordAuditEvents(tx: Tx, inputs: AuditEventInput[]): Prom
     await tx.$executeRaw`INSERT INTO "AuditChainHead" ("chain", "lastSeq", "lastHash") VALUES (${chain}, 0, '') ON CONFLICT ("chain") DO NOTHING`;
     const [head] = await tx.$queryRaw<{ lastHash: string }[]>`SELECT "lastHash" FROM "AuditChainHead" WHERE "chain" = ${chain} FOR UPDATE`;
     let prevHash = head?.lastHash ?? "";
+    let pending = byChain.get(chain) ?? [];
+    if (options.skipExisting) {
+      // Producers retry; an id already stored is a duplicate, never chained twice.
+      // Checked under the chain lock, so a concurrent writer of the same ids waits here.
+      const ids = pending.flatMap((input) => (input.id ? [input.id] : []));
+      const existing = new Set(
+        ids.length ? (await tx.$queryRaw<{ id: string }[]>`SELECT "id"::text AS "id" FROM "AuditEvent" WHERE "id" = ANY(${ids}::uuid[])`).map((row) => row.id) : [],
+      );
+      const seen = new Set<string>();
+      pending = pending.filter((input) => {
+        if (!input.id) return true;
+        const id = input.id.toLowerCase();
+        if (existing.has(id) || seen.has(id)) return false;
+        seen.add(id);
+        return true;
+      });
+      if (pending.length === 0) continue;
+    }
     const rows: Prisma.AuditEventCreateManyInput[] = [];
-    for (const input of byChain.get(chain) ?? []) {
+    for (const input of pending) {
       const fields: HashedAuditFields = {
         id: input.id ?? uuidv7(),
         chain,
@@ -82,7 +101,9 @@ export async function recordAuditEvents(tx: Tx, inputs: AuditEventInput[]): Prom
     }
     await tx.auditEvent.createMany({ data: rows });
     await tx.$executeRaw`UPDATE "AuditChainHead" SET "lastHash" = ${prevHash}, "lastSeq" = (SELECT COALESCE(MAX("seq"), 0) FROM "AuditEvent" WHERE "chain" = ${chain}) WHERE "chain" = ${chain}`;
+    inserted += rows.length;
   }
+  return { inserted };
 }
 
 /** Convenience for the common case: one admin mutation, one event. */
@@ -90,7 +111,7 @@ export function recordAdminEvent(
   tx: Tx,
   actor: AuditActor,
   event: { action: string; target?: string; environmentId?: string | null; details?: Record<string, unknown> },
-): Promise<void> {
+): Promise<{ inserted: number }> {
   return recordAuditEvents(tx, [
     {
       source: "admin",

@@ -6,7 +6,9 @@ import { createConfigFeed } from "./config-feed";
 import { createInstanceReporter } from "./instance-reports";
 import { createRateLimiter } from "./rate-limit";
 import { readNodeJsonBody } from "./read-body";
+import { createIdempotencyCache } from "./idempotency";
 import { z } from "zod";
+import { IngestBodySchema, ingestAuditEvents, MAX_EVENTS_PER_REQUEST, MAX_INFLATED_BYTES, MAX_REQUEST_BYTES } from "@/lib/audit/ingest";
 import { intakeClient } from "@/lib/clients/intake";
 import { FetchRefusal } from "@/lib/clients/safe-fetch";
 import type { FetchSettings } from "@/lib/clients/preview";
@@ -38,6 +40,7 @@ export function createDataPlaneHandler(options: DataPlaneOptions) {
   const feed = createConfigFeed(db, options.signer);
   const instances = createInstanceReporter(db);
   const takeToken = createRateLimiter(options.rateLimit ?? { capacity: 120, refillPerSecond: 20 });
+  const idempotent = createIdempotencyCache();
   const timers = [
     setInterval(() => void feed.refresh().catch((error: unknown) => console.error("[warden] config refresh failed", error)), options.refreshMs ?? 1_000),
     setInterval(() => void instances.flush().catch((error: unknown) => console.error("[warden] fleet report failed", error)), options.flushMs ?? 5_000),
@@ -60,6 +63,10 @@ export function createDataPlaneHandler(options: DataPlaneOptions) {
     }
     if (url.pathname === "/api/v1/clients/intake") {
       await intake(req, res);
+      return true;
+    }
+    if (url.pathname === "/api/v1/audit-events") {
+      await auditEvents(req, res);
       return true;
     }
     return false;
@@ -149,6 +156,26 @@ export function createDataPlaneHandler(options: DataPlaneOptions) {
       if (error instanceof FetchRefusal) return sendJson(res, 400, { error: `Not a valid client_id: ${error.message}` });
       throw error;
     }
+  }
+
+  /** A batch of tool-call decisions from an MCP server, into its environment's audit chain. */
+  async function auditEvents(req: IncomingMessage, res: ServerResponse) {
+    const key = await authenticate(req, res, "POST");
+    if (!key) return;
+    const body = await readNodeJsonBody(req, { maxBytes: MAX_REQUEST_BYTES, maxInflatedBytes: MAX_INFLATED_BYTES });
+    if (!body.ok) return sendJson(res, body.status, { error: body.error });
+    const parsed = IngestBodySchema.safeParse(body.value);
+    if (!parsed.success) return sendJson(res, 400, { error: 'Send {"events": [...]}.' });
+    const { events } = parsed.data;
+    if (events.length === 0) return sendJson(res, 400, { error: "The batch has no events." });
+    if (events.length > MAX_EVENTS_PER_REQUEST) {
+      return sendJson(res, 413, { error: `At most ${MAX_EVENTS_PER_REQUEST.toLocaleString("en")} events per request; this one has ${events.length.toLocaleString("en")}. Split the batch.` });
+    }
+    const ingest = async () => ({ status: 202, body: await ingestAuditEvents(db, key, events) });
+    const idempotencyKey = String(req.headers["idempotency-key"] ?? "").trim();
+    if (idempotencyKey.length > 200) return sendJson(res, 400, { error: "Keep the Idempotency-Key under 200 characters." });
+    const answer = idempotencyKey ? await idempotent(key.id, idempotencyKey, JSON.stringify(events), ingest) : await ingest();
+    sendJson(res, answer.status, answer.body);
   }
 
   return {

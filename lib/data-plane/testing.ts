@@ -9,7 +9,7 @@ export async function serveDataPlane(options: DataPlaneOptions) {
   const server = createServer((req, res) => void plane.handle(req, res).then((handled) => handled || res.writeHead(404).end()));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const call = (path: string, init: { token?: string; method?: string; headers?: Record<string, string>; body?: string } = {}) =>
+  const call = (path: string, init: { token?: string; method?: string; headers?: Record<string, string>; body?: BodyInit } = {}) =>
     fetch(`${base}${path}`, {
       method: init.method ?? "GET",
       headers: { ...(init.token ? { authorization: `Bearer ${init.token}` } : {}), ...init.headers },

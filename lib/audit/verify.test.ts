@@ -1,0 +1,61 @@
+import { expect, it } from "vitest";
+import { describeEachDatabase } from "@/lib/db/test-harness";
+import { recordAuditEvents } from "./record";
+import { verifyAuditChain } from "./verify";
+
+describeEachDatabase("audit chain verification", (t) => {
+  async function chainOf(count: number) {
+    const environment = await t.db.environment.create({ data: { key: "prod", name: "Production" } });
+    const base = Date.parse("2026-11-01T00:00:00Z");
+    await t.db.$transaction((tx) =>
+      recordAuditEvents(
+        tx,
+        Array.from({ length: count }, (_, index) => ({
+          environmentId: environment.id,
+          source: "mcp" as const,
+          actor: `user-${index}`,
+          action: "tool.call",
+          tool: "get_invoice",
+          decision: "allow" as const,
+          ts: new Date(base + index * 60_000),
+          details: { n: index },
+        })),
+      ),
+    );
+    const rows = await t.db.auditEvent.findMany({ where: { environmentId: environment.id }, orderBy: { seq: "asc" } });
+    return { environment, rows, base };
+  }
+
+  it("passes an untouched chain, whole or over a time range", async () => {
+    const { environment, base } = await chainOf(12);
+    expect(await verifyAuditChain(t.db, environment.id)).toEqual({ ok: true, checked: 12 });
+    expect(await verifyAuditChain(t.db, environment.id, { from: new Date(base + 3 * 60_000), to: new Date(base + 6 * 60_000) })).toEqual({ ok: true, checked: 4 });
+    expect(await verifyAuditChain(t.db, environment.id, { from: new Date(base + 60 * 60_000) })).toEqual({ ok: true, checked: 0 });
+  });
+
+  it("points at a row edited directly in the database", async () => {
+    const { environment, rows } = await chainOf(10);
+    const victim = rows[6]!;
+    await t.db.$executeRaw`UPDATE "AuditEvent" SET "decision" = 'deny' WHERE "id" = ${victim.id}::uuid`;
+    const result = await verifyAuditChain(t.db, environment.id);
+    expect(result).toMatchObject({ ok: false, checked: 6, broken: { id: victim.id, seq: victim.seq.toString() } });
+    expect(!result.ok && result.broken.problem).toMatch(/changed after it was written/);
+    // A range that starts after the edit still verifies; one that covers it does not.
+    expect((await verifyAuditChain(t.db, environment.id, { from: rows[7]!.ts })).ok).toBe(true);
+    expect((await verifyAuditChain(t.db, environment.id, { from: rows[5]!.ts, to: rows[8]!.ts })).ok).toBe(false);
+  });
+
+  it("points at the event after a deleted one, even when the attacker re-hashed the row itself", async () => {
+    const { environment, rows } = await chainOf(8);
+    await t.db.$executeRaw`DELETE FROM "AuditEvent" WHERE "id" = ${rows[3]!.id}::uuid`;
+    const result = await verifyAuditChain(t.db, environment.id);
+    expect(result).toMatchObject({ ok: false, checked: 3, broken: { id: rows[4]!.id } });
+    expect(!result.ok && result.broken.problem).toMatch(/link to the previous event is broken/);
+  });
+
+  it("refuses a chain whose first events were deleted without a recorded restart", async () => {
+    const { environment, rows } = await chainOf(5);
+    await t.db.$executeRaw`DELETE FROM "AuditEvent" WHERE "seq" < ${rows[2]!.seq}`;
+    expect(await verifyAuditChain(t.db, environment.id)).toMatchObject({ ok: false, checked: 0, broken: { id: rows[2]!.id } });
+  });
+});
