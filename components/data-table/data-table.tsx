@@ -28,6 +28,7 @@ export type DataTableColumn<TData extends RowData> = ColumnDef<typeof dataTableF
 export type DataTableFilter = { id: string; label: string; options: { value: string; label: string }[] };
 
 
+
 /**
  * The one table every list uses. The server owns the data: paging, sorting,
  * search and filters live in the URL (shareable, back-button friendly) and
@@ -37,8 +38,10 @@ export type DataTableFilter = { id: string; label: string; options: { value: str
 export function DataTable<TData extends RowData>({
   data,
   columns,
-  total,
-  page,
+  total = 0,
+  page = 1,
+  cursor,
+  pageSizes = PAGE_SIZES,
   size,
   sort,
   dir,
@@ -51,8 +54,11 @@ export function DataTable<TData extends RowData>({
 }: {
   data: TData[];
   columns: DataTableColumn<TData>[];
-  total: number;
-  page: number;
+  total?: number;
+  page?: number;
+  /** Keyset paging instead of numbered pages: the cursors of the neighbouring pages, null at either end. */
+  cursor?: { newer: string | null; older: string | null };
+  pageSizes?: readonly number[];
   size: number;
   sort: string;
   dir: "asc" | "desc";
@@ -81,7 +87,11 @@ export function DataTable<TData extends RowData>({
       else next.set(key, value);
     }
     // Any change but paging itself starts again at the first page.
-    if (!("page" in changes)) next.delete("page");
+    if (!("page" in changes || "before" in changes || "after" in changes)) {
+      next.delete("page");
+      next.delete("before");
+      next.delete("after");
+    }
     setRowSelection({});
     startNavigation(() => router.replace(`${pathname}?${next.toString()}`, { scroll: false }));
   }
@@ -295,35 +305,46 @@ export function DataTable<TData extends RowData>({
       </div>
 
       <div className="flex flex-wrap items-center justify-between gap-3 text-sm text-muted-foreground">
-        <span>
-          {from}–{to} of {total}
-        </span>
+        <span>{cursor ? `${data.length} shown, newest first` : `${from}–${to} of ${total}`}</span>
         <div className="flex items-center gap-2">
           <label className="flex items-center gap-2">
             Rows per page
             <Select value={String(size)} onChange={(event) => navigate({ size: event.target.value })} className="h-8 w-24">
-              {PAGE_SIZES.map((option) => (
+              {pageSizes.map((option) => (
                 <option key={option} value={option}>
                   {option}
                 </option>
               ))}
             </Select>
           </label>
-          <span>
-            Page {page} of {pageCount}
-          </span>
-          <Button variant="secondary" size="icon" aria-label="Previous page" disabled={page <= 1} onClick={() => navigate({ page: String(page - 1) })}>
-            <ChevronLeft className="h-4 w-4" aria-hidden />
-          </Button>
-          <Button
-            variant="secondary"
-            size="icon"
-            aria-label="Next page"
-            disabled={page >= pageCount}
-            onClick={() => navigate({ page: String(page + 1) })}
-          >
-            <ChevronRight className="h-4 w-4" aria-hidden />
-          </Button>
+          {cursor ? (
+            <>
+              <Button variant="secondary" size="sm" disabled={!cursor.newer} onClick={() => navigate({ after: cursor.newer, before: null })}>
+                <ChevronLeft className="h-4 w-4" aria-hidden /> Newer
+              </Button>
+              <Button variant="secondary" size="sm" disabled={!cursor.older} onClick={() => navigate({ before: cursor.older, after: null })}>
+                Older <ChevronRight className="h-4 w-4" aria-hidden />
+              </Button>
+            </>
+          ) : (
+            <>
+              <span>
+                Page {page} of {pageCount}
+              </span>
+              <Button variant="secondary" size="icon" aria-label="Previous page" disabled={page <= 1} onClick={() => navigate({ page: String(page - 1) })}>
+                <ChevronLeft className="h-4 w-4" aria-hidden />
+              </Button>
+              <Button
+                variant="secondary"
+                size="icon"
+                aria-label="Next page"
+                disabled={page >= pageCount}
+                onClick={() => navigate({ page: String(page + 1) })}
+              >
+                <ChevronRight className="h-4 w-4" aria-hidden />
+              </Button>
+            </>
+          )}
         </div>
       </div>
     </div>

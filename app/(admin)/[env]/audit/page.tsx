@@ -1,8 +1,63 @@
 import type { Metadata } from "next";
-import { NotBuiltYetPage, upcomingTitle } from "@/components/shell/not-built-yet";
+import { requireAdmin } from "@/lib/auth/session";
+import { auditEventLinks } from "@/lib/audit/links";
+import { AuditPageQuerySchema, getAuditEvent, latestAuditSeq, listAuditEvents } from "@/lib/audit/query";
+import { getDb } from "@/lib/db/client";
+import { environmentFromParams } from "@/lib/environments/current";
+import { PageHeader } from "@/components/ui/page-header";
+import { Alert } from "@/components/ui/alert";
+import { AuditEventDetail } from "@/components/audit/event-detail";
+import { AuditFilters } from "@/components/audit/audit-filters";
+import { AuditTable } from "@/components/audit/audit-table";
+import { ExportButtons } from "@/components/audit/export-button";
+import { VerifyChain } from "@/components/audit/verify-chain";
 
-export const metadata: Metadata = { title: upcomingTitle("audit") };
+export const metadata: Metadata = { title: "Audit" };
 
-export default function Page({ params }: { params: Promise<{ env: string }> }) {
-  return <NotBuiltYetPage params={params} section="audit" />;
+export default async function AuditPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ env: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
+  await requireAdmin("AUDITOR");
+  const environment = await environmentFromParams(params);
+  const raw = await searchParams;
+  const query = AuditPageQuerySchema.parse(raw);
+  const db = getDb();
+  const [page, latestSeq, selected] = await Promise.all([
+    listAuditEvents(db, environment.id, query),
+    latestAuditSeq(db),
+    query.event ? getAuditEvent(db, environment.id, query.event) : null,
+  ]);
+  const links = selected ? await auditEventLinks(db, environment, selected) : null;
+  const rest = new URLSearchParams(Object.entries(raw).flatMap(([key, value]) => (key === "event" || typeof value !== "string" ? [] : [[key, value]])));
+  const closeHref = `/${environment.key}/audit${rest.size ? `?${rest.toString()}` : ""}`;
+  const filtersKey = new URLSearchParams(rest);
+  for (const key of ["before", "after", "size"]) filtersKey.delete(key);
+
+  return (
+    <>
+      <PageHeader
+        title="Audit"
+        description={`${environment.name} environment: every tool call decision its MCP servers reported and every change made in the dashboard, in one tamper-evident trail.`}
+        actions={<ExportButtons environment={environment.key} />}
+      />
+      <div className="space-y-4">
+        <AuditFilters key={filtersKey.toString()} />
+        <VerifyChain environment={environment.key} />
+        <div className={selected || query.event ? "grid gap-4 xl:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]" : undefined}>
+          <AuditTable key={filtersKey.toString() + (query.before ?? "") + (query.after ?? "")} environment={environment.key} rows={page.rows} newer={page.newer} older={page.older} size={query.size} latestSeq={latestSeq} />
+          {selected && links ? (
+            <AuditEventDetail event={selected} links={links} closeHref={closeHref} />
+          ) : query.event ? (
+            <Alert tone="error" title="That event is not in this trail.">
+              It belongs to another environment or no longer exists (retention may have removed it).
+            </Alert>
+          ) : null}
+        </div>
+      </div>
+    </>
+  );
 }

@@ -1,0 +1,161 @@
+"use client";
+
+import { Radio } from "lucide-react";
+import Link from "next/link";
+import { usePathname, useSearchParams } from "next/navigation";
+import { useEffect, useMemo, useState } from "react";
+import type { AuditRow } from "@/lib/audit/query";
+import { AUDIT_PAGE_SIZES } from "@/lib/audit/query";
+import { DataTable, type DataTableColumn } from "@/components/data-table/data-table";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { RelativeTime } from "@/components/ui/relative-time";
+
+const LIVE_INTERVAL_MS = 3_000;
+const LIVE_MAX_ROWS = 500;
+
+export function DecisionBadge({ decision }: { decision: AuditRow["decision"] }) {
+  if (!decision) return <span className="text-muted-foreground">—</span>;
+  return <Badge tone={decision === "allow" ? "success" : decision === "deny" ? "danger" : "warning"}>{decision}</Badge>;
+}
+
+/**
+ * The trail, newest first, by keyset pages. Live mode (first page only) asks
+ * the server every few seconds for events stored since, and puts them on top.
+ */
+export function AuditTable({
+  environment,
+  rows,
+  newer,
+  older,
+  size,
+  latestSeq,
+}: {
+  environment: string;
+  rows: AuditRow[];
+  newer: string | null;
+  older: string | null;
+  size: number;
+  latestSeq: string;
+}) {
+  const pathname = usePathname();
+  const params = useSearchParams();
+  const onFirstPage = !params.get("before") && !params.get("after");
+  const [live, setLive] = useState(false);
+  const [arrived, setArrived] = useState<AuditRow[]>([]);
+  const [liveError, setLiveError] = useState<string | null>(null);
+
+  // The page remounts this table when filters or paging change, which empties the live feed.
+  const paramsKey = params.toString();
+
+  useEffect(() => {
+    if (!live || !onFirstPage) return;
+    let afterSeq = latestSeq;
+    let stopped = false;
+    const query = new URLSearchParams(params.toString());
+    const poll = async () => {
+      query.set("afterSeq", afterSeq);
+      try {
+        const response = await fetch(`/api/audit/${environment}/live?${query.toString()}`, { cache: "no-store" });
+        if (!response.ok) throw new Error(((await response.json().catch(() => null)) as { error?: string } | null)?.error ?? `HTTP ${response.status}`);
+        const result = (await response.json()) as { rows: AuditRow[]; lastSeq: string };
+        if (stopped) return;
+        afterSeq = result.lastSeq;
+        setLiveError(null);
+        if (result.rows.length) setArrived((current) => [...result.rows, ...current].slice(0, LIVE_MAX_ROWS));
+      } catch (error) {
+        if (!stopped) setLiveError(`Live updates paused: ${error instanceof Error ? error.message : String(error)}. Retrying.`);
+      }
+    };
+    const timer = setInterval(() => void poll(), LIVE_INTERVAL_MS);
+    void poll();
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, [live, onFirstPage, latestSeq, environment, params]);
+
+  const detailHref = (id: string) => {
+    const next = new URLSearchParams(params.toString());
+    next.set("event", id);
+    return `${pathname}?${next.toString()}`;
+  };
+
+  const columns = useMemo<DataTableColumn<AuditRow>[]>(
+    () => [
+      {
+        id: "ts",
+        header: "Time",
+        enableSorting: false,
+        enableHiding: false,
+        cell: ({ row }) => (
+          <Link href={detailHref(row.original.id)} scroll={false} className="block whitespace-nowrap hover:underline">
+            <span className="font-medium">
+              <RelativeTime iso={row.original.ts} />
+            </span>
+            <span className="block font-mono text-xs text-muted-foreground">{row.original.ts.replace("T", " ").slice(0, 19)} UTC</span>
+          </Link>
+        ),
+      },
+      { id: "source", header: "Source", enableSorting: false, cell: ({ row }) => <Badge tone={row.original.source === "mcp" ? "primary" : "neutral"}>{row.original.source}</Badge> },
+      {
+        id: "actor",
+        header: "User",
+        enableSorting: false,
+        cell: ({ row }) => <span className="break-all">{row.original.actorLabel ?? row.original.actor}</span>,
+      },
+      { id: "client", header: "Client", enableSorting: false, cell: ({ row }) => <span className="break-all text-xs">{row.original.clientId ?? "—"}</span> },
+      {
+        id: "tool",
+        header: "Server / tool",
+        enableSorting: false,
+        cell: ({ row }) => (row.original.tool || row.original.server ? <code className="text-xs">{[row.original.server, row.original.tool].filter(Boolean).join("/")}</code> : "—"),
+      },
+      { id: "action", header: "Action", enableSorting: false, cell: ({ row }) => <code className="text-xs">{row.original.action}</code> },
+      { id: "decision", header: "Decision", enableSorting: false, cell: ({ row }) => <DecisionBadge decision={row.original.decision} /> },
+      { id: "reason", header: "Reason", enableSorting: false, cell: ({ row }) => <span className="line-clamp-2 max-w-md">{row.original.reason ?? row.original.target ?? ""}</span> },
+      { id: "configVersion", header: "Config", enableSorting: false, cell: ({ row }) => (row.original.configVersion ? `v${row.original.configVersion}` : "—") },
+    ],
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [pathname, paramsKey],
+  );
+
+  // A refreshed page may already hold some of the events the live feed brought.
+  const loaded = new Set(rows.map((row) => row.id));
+  const shown = onFirstPage ? [...arrived.filter((row) => !loaded.has(row.id)), ...rows] : rows;
+  return (
+    <div className="space-y-2">
+      <div className="flex flex-wrap items-center gap-3 text-sm">
+        <Button variant={live ? "primary" : "secondary"} size="sm" aria-pressed={live} disabled={!onFirstPage} onClick={() => setLive((value) => !value)}>
+          <Radio className="h-4 w-4" aria-hidden /> {live ? "Live: on" : "Live: off"}
+        </Button>
+        <span className="text-muted-foreground" role="status">
+          {!onFirstPage
+            ? "Live mode follows the newest page."
+            : live
+              ? arrived.length
+                ? `${arrived.length} new event${arrived.length === 1 ? "" : "s"} since you opened the page.`
+                : "Watching for new events…"
+              : null}
+        </span>
+        {liveError ? <span className="text-destructive">{liveError}</span> : null}
+      </div>
+      <DataTable
+        label="Audit events"
+        data={shown}
+        columns={columns}
+        cursor={{ newer, older }}
+        pageSizes={AUDIT_PAGE_SIZES}
+        size={size}
+        sort="ts"
+        dir="desc"
+        getRowId={(row) => row.id}
+        emptyState={
+          <p className="text-sm text-muted-foreground">
+            No events match these filters. Widen the time range or clear a filter; MCP servers report tool calls through the SDK once they have an API key.
+          </p>
+        }
+      />
+    </div>
+  );
+}

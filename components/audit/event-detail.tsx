@@ -1,0 +1,111 @@
+import { X } from "lucide-react";
+import Link from "next/link";
+import type { AuditEventLinks } from "@/lib/audit/links";
+import { Badge } from "@/components/ui/badge";
+import { DecisionBadge } from "./audit-table";
+
+type Detail = {
+  id: string;
+  seq: bigint;
+  ts: Date;
+  receivedAt: Date;
+  source: "admin" | "mcp";
+  actor: string;
+  actorLabel: string | null;
+  clientId: string | null;
+  server: string | null;
+  tool: string | null;
+  action: string;
+  target: string | null;
+  decision: "allow" | "deny" | "error" | null;
+  reason: string | null;
+  configVersion: number | null;
+  requestId: string | null;
+  ip: string | null;
+  details: unknown;
+  prevHash: string | null;
+  hash: string;
+};
+
+function Row({ label, children, href }: { label: string; children: React.ReactNode; href?: string }) {
+  return (
+    <>
+      <dt className="text-muted-foreground">{label}</dt>
+      <dd className="break-all">
+        {children}
+        {href ? (
+          <>
+            {" "}
+            <Link href={href} className="text-primary hover:underline">
+              open
+            </Link>
+          </>
+        ) : null}
+      </dd>
+    </>
+  );
+}
+
+/** One event in full: every field, its details as formatted JSON, its place in the hash chain, and links to what it names. */
+export function AuditEventDetail({ event, links, closeHref }: { event: Detail; links: AuditEventLinks; closeHref: string }) {
+  return (
+    <section aria-label="Event detail" className="space-y-4 rounded-lg border bg-surface p-5">
+      <div className="flex items-start justify-between gap-3">
+        <div>
+          <h2 className="font-medium">
+            <code>{event.action}</code> <DecisionBadge decision={event.decision} />
+          </h2>
+          <p className="text-xs text-muted-foreground">{event.ts.toISOString()}</p>
+        </div>
+        <Link href={closeHref} scroll={false} className="rounded-md p-1 hover:bg-muted" aria-label="Close the event detail">
+          <X className="h-4 w-4" aria-hidden />
+        </Link>
+      </div>
+      <dl className="grid grid-cols-[8rem_1fr] gap-x-3 gap-y-1 text-sm">
+        <Row label="Source">
+          <Badge tone={event.source === "mcp" ? "primary" : "neutral"}>{event.source}</Badge>
+        </Row>
+        <Row label={event.source === "admin" ? "Admin" : "User (sub)"} href={links.admin}>
+          {event.actorLabel ? `${event.actorLabel} (${event.actor})` : event.actor}
+        </Row>
+        {event.clientId ? (
+          <Row label="Client" href={links.client}>
+            {event.clientId}
+          </Row>
+        ) : null}
+        {event.server ? (
+          <Row label="Server" href={links.server}>
+            {event.server}
+          </Row>
+        ) : null}
+        {event.tool ? (
+          <Row label="Tool" href={links.tool}>
+            {event.tool}
+          </Row>
+        ) : null}
+        {event.target ? <Row label="Target">{event.target}</Row> : null}
+        {event.reason ? <Row label="Reason">{event.reason}</Row> : null}
+        {event.configVersion ? (
+          <Row label="Config version" href={links.configVersion}>
+            v{event.configVersion}
+          </Row>
+        ) : null}
+        {event.requestId ? <Row label="Request id">{event.requestId}</Row> : null}
+        {event.ip ? <Row label="IP">{event.ip}</Row> : null}
+        <Row label="Received">{event.receivedAt.toISOString()}</Row>
+        <Row label="Event id">{event.id}</Row>
+        <Row label="Chain position">#{event.seq.toString()}</Row>
+        <Row label="Hash">
+          <code className="text-xs">{event.hash}</code>
+        </Row>
+        <Row label="Previous hash">
+          <code className="text-xs">{event.prevHash ?? "none (start of the chain)"}</code>
+        </Row>
+      </dl>
+      <div>
+        <h3 className="text-sm font-medium">Details</h3>
+        <pre className="mt-1 max-h-80 overflow-auto rounded-md bg-muted p-3 text-xs">{event.details ? JSON.stringify(event.details, null, 2) : "none"}</pre>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,214 @@
+import { z } from "zod";
+import type { Db } from "@/lib/db/client";
+import type { Prisma } from "@/lib/db/generated/client.ts";
+import { GLOBAL_CHAIN } from "./record";
+
+export const AUDIT_PAGE_SIZES = [25, 50, 100, 200] as const;
+export const TIME_PRESETS = { "1h": 60 * 60_000, "24h": 24 * 60 * 60_000, "7d": 7 * 24 * 60 * 60_000, "30d": 30 * 24 * 60 * 60_000 } as const;
+export type TimePreset = keyof typeof TIME_PRESETS;
+
+// Anything odd in a shared or hand-edited link falls back to "no filter" instead of failing.
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .optional()
+    .catch(undefined)
+    .transform((value) => value || undefined);
+const isoDate = z
+  .string()
+  .optional()
+  .catch(undefined)
+  .transform((value) => {
+    if (!value) return undefined;
+    const date = new Date(value);
+    return Number.isNaN(date.getTime()) ? undefined : date;
+  });
+
+/** The trail's filters as they live in the URL, shared by the page, the export and the live mode. */
+export const AuditFilterSchema = z.object({
+  scope: z.enum(["environment", "account"]).catch("environment").default("environment"),
+  range: z
+    .enum(["1h", "24h", "7d", "30d", "all", "custom"])
+    .catch("7d")
+    .default("7d"),
+  from: isoDate,
+  to: isoDate,
+  source: z.enum(["admin", "mcp"]).optional().catch(undefined),
+  actor: text(256),
+  client: text(2048),
+  server: text(200),
+  tool: text(200),
+  decision: z.enum(["allow", "deny", "error"]).optional().catch(undefined),
+  action: text(100),
+  q: text(200),
+});
+export type AuditFilters = z.infer<typeof AuditFilterSchema>;
+
+export const AuditPageQuerySchema = AuditFilterSchema.extend({
+  before: z.string().max(200).optional().catch(undefined),
+  after: z.string().max(200).optional().catch(undefined),
+  size: z.coerce
+    .number()
+    .int()
+    .refine((n) => (AUDIT_PAGE_SIZES as readonly number[]).includes(n))
+    .catch(50)
+    .default(50),
+  event: z.uuid().optional().catch(undefined),
+});
+export type AuditPageQuery = z.infer<typeof AuditPageQuerySchema>;
+
+export type AuditCursor = { ts: Date; id: string };
+
+// Opaque to the browser, but only a timestamp and an id: a forged one just moves the page.
+export function encodeCursor(cursor: AuditCursor): string {
+  return Buffer.from(`${cursor.ts.toISOString()}|${cursor.id}`).toString("base64url");
+}
+
+export function decodeCursor(value: string | undefined): AuditCursor | null {
+  if (!value) return null;
+  const [ts, id] = Buffer.from(value, "base64url").toString("utf8").split("|");
+  const date = new Date(ts ?? "");
+  if (Number.isNaN(date.getTime()) || !id || !z.uuid().safeParse(id).success) return null;
+  return { ts: date, id };
+}
+
+/** The time window a filter set means right now. */
+export function timeWindow(filters: AuditFilters, now = new Date()): { from?: Date; to?: Date } {
+  if (filters.range === "all") return {};
+  if (filters.range === "custom") return { from: filters.from, to: filters.to };
+  return { from: new Date(now.getTime() - TIME_PRESETS[filters.range]) };
+}
+
+const escapeLike = (value: string) => value.replace(/[\\%_]/g, (match) => `\\${match}`);
+
+/**
+ * The WHERE clause of a filter set. Every filter is an equality on an indexed
+ * column or the time range, except free text, which searches the reason.
+ */
+export function auditWhere(environmentId: string, filters: AuditFilters, now = new Date()): Prisma.AuditEventWhereInput {
+  const { from, to } = timeWindow(filters, now);
+  return {
+    ...(filters.scope === "account" ? { chain: GLOBAL_CHAIN } : { environmentId }),
+    ...(from || to ? { ts: { ...(from ? { gte: from } : {}), ...(to ? { lte: to } : {}) } } : {}),
+    ...(filters.source ? { source: filters.source } : {}),
+    ...(filters.actor ? { OR: [{ actor: filters.actor }, { actorLabel: filters.actor }] } : {}),
+    ...(filters.client ? { clientId: filters.client } : {}),
+    ...(filters.server ? { server: filters.server } : {}),
+    ...(filters.tool ? { tool: filters.tool } : {}),
+    ...(filters.decision ? { decision: filters.decision } : {}),
+    ...(filters.action ? { action: filters.action } : {}),
+    ...(filters.q ? { reason: { contains: escapeLike(filters.q), mode: "insensitive" as const } } : {}),
+  };
+}
+
+export type AuditRow = {
+  id: string;
+  ts: string;
+  source: "admin" | "mcp";
+  actor: string;
+  actorLabel: string | null;
+  clientId: string | null;
+  server: string | null;
+  tool: string | null;
+  action: string;
+  target: string | null;
+  decision: "allow" | "deny" | "error" | null;
+  reason: string | null;
+  configVersion: number | null;
+};
+
+const LIST_SELECT = {
+  id: true,
+  ts: true,
+  source: true,
+  actor: true,
+  actorLabel: true,
+  clientId: true,
+  server: true,
+  tool: true,
+  action: true,
+  target: true,
+  decision: true,
+  reason: true,
+  configVersion: true,
+} as const;
+
+export type AuditPage = { rows: AuditRow[]; newer: string | null; older: string | null };
+
+/**
+ * One page of the trail, newest first, by keyset on (ts, id): the cost of a
+ * page does not grow with how far back it is, unlike OFFSET.
+ * `before` pages towards older events, `after` towards newer ones.
+ */
+export async function listAuditEvents(db: Db, environmentId: string, query: AuditPageQuery, now = new Date()): Promise<AuditPage> {
+  const where = auditWhere(environmentId, query, now);
+  const before = decodeCursor(query.before);
+  const after = before ? null : decodeCursor(query.after);
+  const keyset: Prisma.AuditEventWhereInput | undefined = before
+    ? { OR: [{ ts: { lt: before.ts } }, { ts: before.ts, id: { lt: before.id } }] }
+    : after
+      ? { OR: [{ ts: { gt: after.ts } }, { ts: after.ts, id: { gt: after.id } }] }
+      : undefined;
+  const ascending = Boolean(after);
+  const found = await db.auditEvent.findMany({
+    where: keyset ? { AND: [where, keyset] } : where,
+    orderBy: ascending ? [{ ts: "asc" }, { id: "asc" }] : [{ ts: "desc" }, { id: "desc" }],
+    take: query.size + 1,
+    select: LIST_SELECT,
+  });
+  const more = found.length > query.size;
+  const page = found.slice(0, query.size);
+  if (ascending) page.reverse();
+  const rows = page.map((row) => ({ ...row, ts: row.ts.toISOString() }));
+  const first = page[0];
+  const last = page[page.length - 1];
+  // Going back (after) always has older events behind it; going forward (before) always has newer ones.
+  const hasOlder = ascending ? Boolean(last) : more;
+  const hasNewer = ascending ? more : Boolean(before);
+  return {
+    rows,
+    older: hasOlder && last ? encodeCursor(last) : null,
+    newer: hasNewer && first ? encodeCursor(first) : null,
+  };
+}
+
+/** One event in full, for the detail panel; null when it is not in this environment's trail. */
+export async function getAuditEvent(db: Db, environmentId: string, id: string) {
+  const event = await db.auditEvent.findUnique({ where: { id } });
+  if (!event || (event.environmentId !== environmentId && event.chain !== GLOBAL_CHAIN)) return null;
+  return event;
+}
+
+/** The newest position in the whole trail: live mode asks for what was stored after it. */
+export async function latestAuditSeq(db: Db): Promise<string> {
+  const last = await db.auditEvent.findFirst({ orderBy: { seq: "desc" }, select: { seq: true } });
+  return (last?.seq ?? BigInt(0)).toString();
+}
+
+/**
+ * Events stored after `afterSeq` that match the filters (the time range is
+ * ignored: they are new). By storage order, not event time, so a batch that
+ * an MCP server delivers late still shows up.
+ */
+export async function auditEventsStoredAfter(
+  db: Db,
+  environmentId: string,
+  filters: AuditFilters,
+  afterSeq: string,
+  limit = 100,
+): Promise<{ rows: AuditRow[]; lastSeq: string }> {
+  const found = await db.auditEvent.findMany({
+    // The chain is the environment (or the account chain): (chain, seq) is indexed.
+    where: { AND: [auditWhere(environmentId, { ...filters, range: "all" }), { chain: filters.scope === "account" ? GLOBAL_CHAIN : environmentId, seq: { gt: BigInt(afterSeq) } }] },
+    orderBy: { seq: "desc" },
+    take: limit,
+    select: { ...LIST_SELECT, seq: true },
+  });
+  const lastSeq = found[0]?.seq.toString() ?? afterSeq;
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- seq only orders the feed
+  const rows = found.map(({ seq, ...row }) => ({ ...row, ts: row.ts.toISOString() }));
+  rows.sort((a, b) => (a.ts < b.ts ? 1 : a.ts > b.ts ? -1 : a.id < b.id ? 1 : -1));
+  return { rows, lastSeq };
+}
