@@ -12,7 +12,8 @@ import { createScratchDatabase } from "../../lib/db/testing";
 import { serveDataPlane } from "../../lib/data-plane/testing";
 
 export const AGENT = "https://agent.example/client.json";
-export const encryptionKey = encryptionKeyFrom("sdk test encryption key, long enough to use");
+export const ENCRYPTION_SECRET = "sdk test encryption key, long enough to use";
+export const encryptionKey = encryptionKeyFrom(ENCRYPTION_SECRET);
 
 export type WardenFixture = Awaited<ReturnType<typeof startWardenFixture>>;
 
