@@ -58,6 +58,7 @@ export async function startTokenIssuer(options: { port?: number; clients: string
     },
     extraTokenClaims: (_ctx, token) => claimsByClient.get(token.clientId ?? "") ?? {},
     cookies: { keys: ["reference-token-issuer-cookie-key"] },
+    ttl: { ClientCredentials: 600 },
   });
   provider.proxy = false;
   listening.on("request", provider.callback());
