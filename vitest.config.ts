@@ -7,7 +7,7 @@ export default defineConfig({
     alias: [{ find: /^@\//, replacement: fileURLToPath(new URL("./", import.meta.url)) }],
   },
   test: {
-    include: ["lib/**/*.test.ts", "examples/**/*.test.ts"],
+    include: ["lib/**/*.test.ts", "examples/**/*.test.ts", "sdk/**/*.test.ts"],
     environment: "node",
     // Database tests start PGlite and create PostgreSQL databases; a small
     // machine needs the headroom, and running files one at a time keeps them

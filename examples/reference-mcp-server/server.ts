@@ -1,20 +1,49 @@
 /**
  * A reference MCP server built on the official SDK: a small "sales" service
  * with a read-only tool, a listing tool, and a destructive one. Tests use it as
- * a real peer (tool import today; config polling and enforcement through the
- * Warden SDK later). Run it alone with `npx tsx examples/reference-mcp-server/server.ts`.
+ * a real peer: for tool import (optionally behind a static bearer token), and
+ * in enforcing mode, where it is an OAuth-protected resource that asks the
+ * Warden SDK about every call.
+ *
+ * Run it alone with `npx tsx examples/reference-mcp-server/server.ts`; set
+ * WARDEN_URL (and the variables listed in enforcementFromEnv) to enforce.
  */
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { McpServer, type RegisteredTool } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { createRemoteJWKSet, jwtVerify, type JWTPayload } from "jose";
 import { z } from "zod";
+import {
+  createAuditReporter,
+  createWardenClient,
+  denialText,
+  filterToolsList,
+  protectedResourceMetadata,
+  resourceMetadataUrl,
+  scopeChallengeFor,
+  unauthorizedChallenge,
+  type AuditReporter,
+  type WardenClient,
+} from "../../sdk/src/index";
 
 export type ReferenceToolOverrides = { getInvoiceDescription?: string; extraTool?: boolean; dropRefund?: boolean };
 
+/** Answers a tool call with a refusal instead of running it; null lets it run. */
+type CallGate = (tool: string) => string | null;
+
 export function createReferenceMcpServer(overrides: ReferenceToolOverrides = {}): McpServer {
+  return buildReferenceServer(overrides).server;
+}
+
+function buildReferenceServer(overrides: ReferenceToolOverrides, gate: CallGate = () => null): { server: McpServer; tools: Map<string, RegisteredTool> } {
   const server = new McpServer({ name: "sales-mcp", version: "1.0.0" });
-  server.registerTool(
+  const tools = new Map<string, RegisteredTool>();
+  const refused = (tool: string) => {
+    const denial = gate(tool);
+    return denial === null ? null : { isError: true, content: [{ type: "text" as const, text: denial }] };
+  };
+  tools.set("get_invoice", server.registerTool(
     "get_invoice",
     {
       title: "Get invoice",
@@ -22,9 +51,9 @@ export function createReferenceMcpServer(overrides: ReferenceToolOverrides = {})
       inputSchema: { invoiceId: z.string().describe("The invoice id, e.g. INV-1001") },
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    async ({ invoiceId }) => ({ content: [{ type: "text", text: JSON.stringify({ invoiceId, amount: 1200, currency: "EUR" }) }] }),
-  );
-  server.registerTool(
+    async ({ invoiceId }) => refused("get_invoice") ?? { content: [{ type: "text", text: JSON.stringify({ invoiceId, amount: 1200, currency: "EUR" }) }] },
+  ));
+  tools.set("list_customers", server.registerTool(
     "list_customers",
     {
       title: "List customers",
@@ -32,10 +61,10 @@ export function createReferenceMcpServer(overrides: ReferenceToolOverrides = {})
       inputSchema: { limit: z.number().int().min(1).max(100).optional() },
       annotations: { readOnlyHint: true },
     },
-    async () => ({ content: [{ type: "text", text: JSON.stringify([{ id: "C-1", name: "Acme" }]) }] }),
-  );
+    async () => refused("list_customers") ?? { content: [{ type: "text", text: JSON.stringify([{ id: "C-1", name: "Acme" }]) }] },
+  ));
   if (!overrides.dropRefund) {
-    server.registerTool(
+    tools.set("refund_payment", server.registerTool(
       "refund_payment",
       {
         title: "Refund a payment",
@@ -43,52 +72,80 @@ export function createReferenceMcpServer(overrides: ReferenceToolOverrides = {})
         inputSchema: { paymentId: z.string(), amount: z.number().positive() },
         annotations: { destructiveHint: true, idempotentHint: false, openWorldHint: true },
       },
-      async ({ paymentId, amount }) => ({ content: [{ type: "text", text: `refunded ${amount} on ${paymentId}` }] }),
-    );
+      async ({ paymentId, amount }) => refused("refund_payment") ?? { content: [{ type: "text", text: `refunded ${amount} on ${paymentId}` }] },
+    ));
   }
   if (overrides.extraTool) {
-    server.registerTool(
+    tools.set("export_customers", server.registerTool(
       "export_customers",
       { title: "Export customers", description: "Exports every customer as CSV.", inputSchema: {}, annotations: { readOnlyHint: true } },
-      async () => ({ content: [{ type: "text", text: "id,name\nC-1,Acme\n" }] }),
-    );
+      async () => refused("export_customers") ?? { content: [{ type: "text", text: "id,name\nC-1,Acme\n" }] },
+    ));
   }
-  return server;
+  return { server, tools };
 }
 
-export type RunningReferenceServer = { url: string; close: () => Promise<void>; server: Server };
+/** Enforcing mode: OAuth bearer tokens from `issuer`, decisions by Warden. */
+export type EnforcementOptions = {
+  warden: WardenClient;
+  /** Where each decision is reported; optional so a test can leave it out. */
+  audit?: AuditReporter;
+  /** The authorization server (OIDC issuer) whose access tokens are accepted. */
+  issuer: string;
+  /** Its JWKS; discovered from the issuer's metadata when left out. */
+  jwksUri?: string;
+  /** This server's canonical resource URI: tokens must carry it as `aud` (RFC 8707). Defaults to the URL it listens on. */
+  resource?: string;
+  scopesSupported?: string[];
+};
+
+export type RunningReferenceServer = { url: string; close: () => Promise<void>; server: Server; resource: string };
+
+type JsonRpcMessage = { jsonrpc?: string; id?: unknown; method?: string; params?: { name?: unknown } };
 
 /**
  * Serves the reference server over Streamable HTTP (stateless: a fresh server
- * and transport per request) at /mcp on a loopback port. With `bearerToken`,
- * requests without that token get 401, as an OAuth-protected server would.
+ * and transport per request) at /mcp on a loopback port.
+ * - `bearerToken`: requests without that exact token get 401 (tool-import tests).
+ * - `enforce`: validates OAuth access tokens (signature, issuer, audience =
+ *   this resource), serves RFC 9728 metadata, answers 401/403 as the MCP
+ *   authorization spec says, lists only the tools the caller may call, refuses
+ *   other calls with Warden's reason, and reports every decision.
  */
 export async function startReferenceMcpServer(
-  options: { port?: number; bearerToken?: string; overrides?: ReferenceToolOverrides } = {},
+  options: { port?: number; host?: string; bearerToken?: string; overrides?: ReferenceToolOverrides; enforce?: EnforcementOptions } = {},
 ): Promise<RunningReferenceServer> {
+  let resource = options.enforce?.resource ?? "";
+  const enforce = options.enforce;
+  const verifyToken = enforce ? tokenVerifier(enforce, () => resource) : null;
+
   const http = createServer(async (req, res) => {
-    if (!req.url?.startsWith("/mcp")) {
-      res.writeHead(404).end();
-      return;
+    try {
+      const path = new URL(req.url ?? "/", "http://localhost").pathname;
+      if (enforce && path.startsWith("/.well-known/oauth-protected-resource")) {
+        return sendJson(res, 200, protectedResourceMetadata({ resource, authorizationServers: [enforce.issuer], scopesSupported: enforce.scopesSupported, resourceName: "sales-mcp" }));
+      }
+      if (!path.startsWith("/mcp")) return void res.writeHead(404).end();
+      if (options.bearerToken && req.headers.authorization !== `Bearer ${options.bearerToken}`) {
+        res.writeHead(401, { "WWW-Authenticate": 'Bearer realm="sales-mcp"', "Content-Type": "application/json" });
+        res.end(JSON.stringify({ error: "invalid_token" }));
+        return;
+      }
+      if (!enforce || !verifyToken) return await serveMcp(req, res, createReferenceMcpServer(options.overrides));
+      await serveEnforced(req, res, enforce, verifyToken, () => resource, options.overrides);
+    } catch (error) {
+      console.error("[sales-mcp] request failed", error);
+      if (!res.headersSent) sendJson(res, 500, { error: "internal_error" });
+      else res.end();
     }
-    if (options.bearerToken && req.headers.authorization !== `Bearer ${options.bearerToken}`) {
-      res.writeHead(401, { "WWW-Authenticate": 'Bearer realm="sales-mcp"', "Content-Type": "application/json" });
-      res.end(JSON.stringify({ error: "invalid_token" }));
-      return;
-    }
-    const mcp = createReferenceMcpServer(options.overrides);
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-    res.on("close", () => {
-      void transport.close();
-      void mcp.close();
-    });
-    await mcp.connect(transport);
-    await transport.handleRequest(req, res);
   });
-  await new Promise<void>((resolve) => http.listen(options.port ?? 0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => http.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve));
   const { port } = http.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}/mcp`;
+  resource ||= url;
   return {
-    url: `http://127.0.0.1:${port}/mcp`,
+    url,
+    resource,
     server: http,
     close: () =>
       new Promise<void>((resolve) => {
@@ -98,7 +155,152 @@ export async function startReferenceMcpServer(
   };
 }
 
+async function serveMcp(req: IncomingMessage, res: ServerResponse, mcp: McpServer, parsedBody?: unknown) {
+  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+  res.on("close", () => {
+    void transport.close();
+    void mcp.close();
+  });
+  await mcp.connect(transport);
+  await transport.handleRequest(req, res, parsedBody);
+}
+
+async function serveEnforced(
+  req: IncomingMessage,
+  res: ServerResponse,
+  enforce: EnforcementOptions,
+  verifyToken: (token: string) => Promise<JWTPayload>,
+  resource: () => string,
+  overrides: ReferenceToolOverrides | undefined,
+) {
+  const metadataUrl = resourceMetadataUrl(resource());
+  const ip = req.socket.remoteAddress ?? undefined;
+  const header = req.headers.authorization ?? "";
+  if (!/^Bearer\s+\S+$/i.test(header)) {
+    res.writeHead(401, { "WWW-Authenticate": unauthorizedChallenge({ resourceMetadataUrl: metadataUrl }), "Content-Type": "application/json" });
+    return void res.end(JSON.stringify({ error: "unauthorized", error_description: "This MCP server needs an OAuth access token." }));
+  }
+  let claims: JWTPayload;
+  try {
+    claims = await verifyToken(header.replace(/^Bearer\s+/i, ""));
+  } catch (error) {
+    const description = `The access token was refused: ${error instanceof Error ? error.message : "invalid"}`;
+    enforce.audit?.record({ actor: "(unauthenticated)", action: "mcp.token", decision: "deny", reason: "invalid_token", server: enforce.warden.config?.server ?? null, ip, details: { message: description } });
+    res.writeHead(401, { "WWW-Authenticate": unauthorizedChallenge({ resourceMetadataUrl: metadataUrl, error: "invalid_token", errorDescription: description }), "Content-Type": "application/json" });
+    return void res.end(JSON.stringify({ error: "invalid_token", error_description: description }));
+  }
+  const subject = typeof claims.sub === "string" ? claims.sub : "";
+  const clientId = typeof claims.client_id === "string" ? claims.client_id : typeof claims.azp === "string" ? claims.azp : undefined;
+
+  const body = req.method === "POST" ? await readJson(req) : undefined;
+  if (body === INVALID) return sendJson(res, 400, { jsonrpc: "2.0", id: null, error: { code: -32700, message: "Parse error" } });
+  const messages = (Array.isArray(body) ? body : body ? [body] : []) as JsonRpcMessage[];
+
+  // Decide each tools/call before anything runs; a denial the caller can fix with more scopes is a 403 step-up challenge.
+  const denials = new Map<string, string>();
+  for (const message of messages) {
+    if (message.method !== "tools/call" || typeof message.params?.name !== "string") continue;
+    const tool = message.params.name;
+    const decision = enforce.warden.authorize(claims, clientId, tool);
+    enforce.audit?.recordDecision({ decision, subject, clientId, server: enforce.warden.config?.server ?? null, tool, requestId: requestIdOf(message), ip });
+    if (decision.decision === "allow") continue;
+    const challenge = scopeChallengeFor(decision, metadataUrl);
+    if (challenge) {
+      res.writeHead(challenge.status, { ...challenge.headers, "Content-Type": "application/json" });
+      return void res.end(JSON.stringify(challenge.body));
+    }
+    denials.set(tool, denialText(decision));
+  }
+
+  const { server: mcp, tools } = buildReferenceServer(overrides ?? {}, (tool) => denials.get(tool) ?? null);
+  if (messages.some((message) => message.method === "tools/list")) {
+    // Disabled tools are left out of tools/list; calls are gated above, with the reason.
+    const allowed = new Set(filterToolsList(enforce.warden, { tools: [...tools.keys()].map((name) => ({ name })) }, claims, clientId).tools.map((tool) => tool.name));
+    for (const [name, tool] of tools) if (!allowed.has(name)) tool.disable();
+  }
+  await serveMcp(req, res, mcp, body);
+}
+
+function tokenVerifier(enforce: EnforcementOptions, resource: () => string) {
+  let keys: Promise<ReturnType<typeof createRemoteJWKSet>> | null = null;
+  const jwks = () =>
+    (keys ??= (async () => {
+      if (enforce.jwksUri) return createRemoteJWKSet(new URL(enforce.jwksUri));
+      const discovery = await fetch(new URL("/.well-known/openid-configuration", enforce.issuer.endsWith("/") ? enforce.issuer : `${enforce.issuer}/`));
+      if (!discovery.ok) throw new Error(`The issuer's metadata is unavailable (HTTP ${discovery.status}).`);
+      const { jwks_uri: jwksUri } = (await discovery.json()) as { jwks_uri?: string };
+      if (!jwksUri) throw new Error("The issuer publishes no jwks_uri.");
+      return createRemoteJWKSet(new URL(jwksUri));
+    })().catch((error: unknown) => {
+      keys = null;
+      throw error;
+    }));
+  return async (token: string) => {
+    const { payload } = await jwtVerify(token, await jwks(), { issuer: enforce.issuer, audience: resource(), clockTolerance: 30 });
+    return payload;
+  };
+}
+
+const INVALID = Symbol("invalid");
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > 4 * 1024 * 1024) return INVALID;
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch {
+    return INVALID;
+  }
+}
+
+function requestIdOf(message: JsonRpcMessage): string | undefined {
+  return typeof message.id === "string" || typeof message.id === "number" ? String(message.id) : undefined;
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify(body));
+}
+
+/**
+ * Enforcing mode from the environment, for running this file as a process:
+ * WARDEN_URL, WARDEN_API_KEY, WARDEN_JWKS (the pinned key set as JSON) or
+ * WARDEN_ALLOW_KEY_REFRESH=true, WARDEN_STATE_FILE, WARDEN_POLL_INTERVAL_MS
+ * ("min,max"), OAUTH_ISSUER, MCP_RESOURCE.
+ */
+export function enforcementFromEnv(env: NodeJS.ProcessEnv = process.env): EnforcementOptions | undefined {
+  if (!env.WARDEN_URL) return undefined;
+  if (!env.WARDEN_API_KEY || !env.OAUTH_ISSUER) throw new Error("Set WARDEN_API_KEY and OAUTH_ISSUER along with WARDEN_URL.");
+  const interval = env.WARDEN_POLL_INTERVAL_MS?.split(",").map(Number);
+  const warden = createWardenClient({
+    url: env.WARDEN_URL,
+    apiKey: env.WARDEN_API_KEY,
+    jwks: env.WARDEN_JWKS ? JSON.parse(env.WARDEN_JWKS) : undefined,
+    allowKeyRefresh: env.WARDEN_ALLOW_KEY_REFRESH === "true",
+    stateFile: env.WARDEN_STATE_FILE,
+    ...(interval && interval.length === 2 ? { pollIntervalMs: [interval[0]!, interval[1]!] as const } : {}),
+  });
+  const audit = createAuditReporter({ url: env.WARDEN_URL, apiKey: env.WARDEN_API_KEY, flushIntervalMs: Number(env.WARDEN_AUDIT_FLUSH_MS ?? 5_000) });
+  return { warden, audit, issuer: env.OAUTH_ISSUER, resource: env.MCP_RESOURCE };
+}
+
 if (process.argv[1]?.endsWith("reference-mcp-server/server.ts")) {
   const port = Number(process.env.PORT ?? 3333);
-  void startReferenceMcpServer({ port }).then(({ url }) => console.log(`reference MCP server on ${url}`));
+  const enforce = enforcementFromEnv();
+  void (async () => {
+    await enforce?.warden.start();
+    const { url } = await startReferenceMcpServer({ port, enforce });
+    console.log(`reference MCP server on ${url}${enforce ? ` (enforcing Warden config from ${process.env.WARDEN_URL})` : ""}`);
+    const stop = async () => {
+      enforce?.warden.close();
+      await enforce?.audit?.close();
+      process.exit(0);
+    };
+    process.once("SIGTERM", () => void stop());
+    process.once("SIGINT", () => void stop());
+  })();
 }

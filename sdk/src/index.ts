@@ -1,0 +1,17 @@
+export { WardenClient, createWardenClient, scopesOf, type WardenClientOptions, type WardenDecision, type ConfigRefusal, type PollOutcome } from "./client";
+export { verifyConfigDocument, ConfigRefusedError, REFUSAL_REASONS, type RefusalReason, type VerifiedConfig, type WardenConfig } from "./verify";
+export {
+  filterToolsList,
+  insufficientScopeChallenge,
+  unauthorizedChallenge,
+  scopeChallengeFor,
+  protectedResourceMetadata,
+  resourceMetadataUrl,
+  denialText,
+  type ProtectedResourceMetadata,
+} from "./enforce";
+export { AuditReporter, createAuditReporter, type AuditEvent, type AuditEventInput, type AuditReporterOptions, type AuditStats } from "./audit";
+export { backoffDelay, parseRetryAfter, jittered, type BackoffOptions } from "./backoff";
+export { writeFileAtomic } from "./atomic-file";
+export { consoleLogger, type WardenLogger } from "./logger";
+export { SDK_VERSION } from "./version";

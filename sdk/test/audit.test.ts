@@ -1,0 +1,113 @@
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { gunzipSync } from "node:zlib";
+import { afterEach, expect, it } from "vitest";
+import { AuditReporter, type AuditEvent } from "../src/audit";
+
+const silent = { info() {}, warn() {}, error() {} };
+
+type Received = { idempotencyKey: string; encoding: string; authorization: string; events: AuditEvent[] };
+
+/**
+ * A stand-in for POST /api/v1/audit-events as DESIGN §3 specifies it: gzip
+ * accepted, duplicates by event id counted and not stored, 202 with counts.
+ * `script` can answer a request differently (failures, Retry-After).
+ */
+async function receiver(script: ((request: number) => { status: number; headers?: Record<string, string> } | null) = () => null) {
+  const requests: Received[] = [];
+  const stored = new Map<string, AuditEvent>();
+  const server: Server = createServer(async (req: IncomingMessage, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks);
+    const body = JSON.parse((req.headers["content-encoding"] === "gzip" ? gunzipSync(raw) : raw).toString("utf8")) as { events: AuditEvent[] };
+    requests.push({ idempotencyKey: String(req.headers["idempotency-key"]), encoding: String(req.headers["content-encoding"]), authorization: String(req.headers.authorization), events: body.events });
+    const scripted = script(requests.length);
+    if (scripted) return void res.writeHead(scripted.status, scripted.headers ?? {}).end(JSON.stringify({ error: "scripted" }));
+    let duplicates = 0;
+    for (const event of body.events) {
+      if (stored.has(event.id)) duplicates++;
+      else stored.set(event.id, event);
+    }
+    res.writeHead(202, { "content-type": "application/json" }).end(JSON.stringify({ accepted: body.events.length - duplicates, duplicates, rejected: [] }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  servers.push(server);
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, stored };
+}
+
+const servers: Server[] = [];
+const reporters: AuditReporter[] = [];
+afterEach(async () => {
+  for (const reporter of reporters.splice(0)) await reporter.close().catch(() => undefined);
+  for (const server of servers.splice(0)) await new Promise((resolve) => (server.closeAllConnections(), server.close(resolve)));
+});
+
+function reporter(options: ConstructorParameters<typeof AuditReporter>[0]) {
+  const instance = new AuditReporter({ logger: silent, ...options });
+  reporters.push(instance);
+  return instance;
+}
+
+const event = (n: number) => ({ actor: `user-${n}`, clientId: "https://agent.example/client.json", server: "sales-mcp", tool: "get_invoice", action: "tool.call", decision: "allow" as const, reason: "allowed_by_grant", configVersion: 3 });
+
+it("sends gzip batches with an Idempotency-Key when the batch size is reached, with UUIDv7 ids", async () => {
+  const warden = await receiver();
+  const audit = reporter({ url: warden.url, apiKey: "wdn_prod_x_y", batchSize: 3, flushIntervalMs: 60_000 });
+  for (let n = 0; n < 7; n++) audit.record(event(n));
+  // Reaching the batch size starts a drain, which sends everything queued by then, in batches.
+  await expect.poll(() => warden.stored.size).toBe(7);
+  expect(warden.requests.map((request) => request.events.length)).toEqual([3, 3, 1]);
+  expect(warden.requests[0]).toMatchObject({ encoding: "gzip", authorization: "Bearer wdn_prod_x_y", idempotencyKey: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+  expect(warden.requests[0]!.idempotencyKey).not.toBe(warden.requests[1]!.idempotencyKey);
+  const first = warden.requests[0]!.events[0]!;
+  expect(first).toMatchObject({ source: "mcp", actor: "user-0", decision: "allow", configVersion: 3 });
+  expect(first.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/);
+  await audit.close();
+  expect(audit.stats()).toMatchObject({ queued: 0, sent: 7, dropped: 0 });
+});
+
+it("flushes on the interval when fewer events than a batch wait", async () => {
+  const warden = await receiver();
+  const audit = reporter({ url: warden.url, apiKey: "k", batchSize: 100, flushIntervalMs: 50 });
+  audit.record(event(1));
+  await expect.poll(() => warden.stored.size, { timeout: 2_000 }).toBe(1);
+});
+
+it("retries a failed batch with backoff and Retry-After, under the same Idempotency-Key, so nothing is stored twice", async () => {
+  // The first attempt is stored but its answer is lost (502); the second is throttled (429, Retry-After 1 s).
+  const warden = await receiver((request) => (request === 2 ? { status: 429, headers: { "retry-after": "1" } } : null));
+  let calls = 0;
+  const lossy: typeof fetch = async (input, init) => {
+    const response = await fetch(input, init);
+    return ++calls === 1 ? new Response("bad gateway", { status: 502 }) : response;
+  };
+  const audit = reporter({ url: warden.url, apiKey: "k", batchSize: 10, flushIntervalMs: 60_000, fetch: lossy, backoff: { baseMs: 20, maxMs: 100 } });
+  for (let n = 0; n < 4; n++) audit.record(event(n));
+  const started = Date.now();
+  await audit.flush();
+  await expect.poll(() => warden.requests.length, { timeout: 5_000 }).toBe(3);
+  expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+  expect(new Set(warden.requests.map((request) => request.idempotencyKey)).size).toBe(1);
+  expect(warden.stored.size).toBe(4);
+  await expect.poll(() => audit.stats()).toMatchObject({ sent: 0, duplicates: 4, failedAttempts: 2, queued: 0, inFlight: 0 });
+});
+
+it("holds a bounded number of events while Warden is down, counting what it drops", async () => {
+  const errors: string[] = [];
+  const audit = reporter({ url: "http://127.0.0.1:9", apiKey: "k", capacity: 5, batchSize: 1_000, flushIntervalMs: 60_000, logger: { ...silent, error: (message) => errors.push(message) }, backoff: { baseMs: 60_000, maxMs: 60_000 } });
+  for (let n = 0; n < 12; n++) audit.record(event(n));
+  expect(audit.stats()).toMatchObject({ queued: 5, dropped: 7 });
+  await audit.flush();
+  expect(audit.stats()).toMatchObject({ queued: 0, inFlight: 5, dropped: 7, failedAttempts: 1 });
+  expect(errors.join("\n")).toMatch(/Dropped 7 audit event/);
+});
+
+it("drops a batch the endpoint refuses outright (400/413/415) instead of retrying it forever", async () => {
+  const warden = await receiver(() => ({ status: 400 }));
+  const audit = reporter({ url: warden.url, apiKey: "k", batchSize: 10, flushIntervalMs: 60_000 });
+  audit.record(event(1));
+  await audit.flush();
+  expect(audit.stats()).toMatchObject({ rejected: 1, inFlight: 0, queued: 0 });
+  expect(warden.requests).toHaveLength(1);
+});
