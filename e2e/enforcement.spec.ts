@@ -171,6 +171,17 @@ test("revoking and publishing refuses the tool with Warden's reason", async ({ p
   );
   expect((await call("list_customers")).listed).toEqual(["list_customers"]);
   shared.v2 = await liveDocument();
+
+  // The whole chain lands in the audit trail: user via agent via server called tool, refused under config v2.
+  await expect(async () => {
+    await page.goto(`${warden.url}/dev/audit?source=mcp&decision=deny&tool=get_invoice`);
+    const row = page.getByRole("table", { name: "Audit events" }).getByRole("row").filter({ hasText: "v2" }).first();
+    await expect(row).toContainText("sales-mcp/get_invoice", { timeout: 1_000 });
+  }).toPass({ timeout: 30_000 });
+  await page.getByRole("table", { name: "Audit events" }).getByRole("row").filter({ hasText: "v2" }).first().getByRole("link").click();
+  const detail = page.getByRole("region", { name: "Event detail" });
+  await expect(detail).toContainText("no_grant");
+  await expect(detail.getByRole("link", { name: "open" })).not.toHaveCount(0);
 });
 
 test("with the dashboard stopped, the server keeps enforcing the last known good config, across its own restart", async () => {
