@@ -22,6 +22,7 @@ import { loadRuntimeSecrets } from "@/lib/runtime/secrets";
 import { createDataPlaneHandler } from "@/lib/data-plane/handler";
 import { fetchSettingsFromEnv } from "@/lib/clients/fetch-settings";
 import { recheckDueClients } from "@/lib/clients/recheck";
+import { applyAllAuditRetention } from "@/lib/audit/retention";
 import { ensureSigningKey } from "@/lib/config/signing-keys";
 import { runtimeEncryptionKey, runtimeSigner } from "@/lib/config/runtime";
 
@@ -114,9 +115,19 @@ async function main() {
       : undefined;
   recheck?.unref();
 
+  // Retention is off unless an owner sets a period; several instances running it at once is safe (chain lock).
+  const runRetention = () =>
+    applyAllAuditRetention(getDb())
+      .then((results) => results.filter((result) => result.deleted).forEach((result) => log(`audit retention removed ${result.deleted} event(s) from ${result.environment}`)))
+      .catch((error: unknown) => console.error("[warden] audit retention failed", error));
+  const retention = setInterval(runRetention, 60 * 60_000);
+  retention.unref();
+  setTimeout(runRetention, 60_000).unref();
+
   const shutdown = async (signal: string) => {
     log(`${signal}: shutting down`);
     if (recheck) clearInterval(recheck);
+    clearInterval(retention);
     dataPlane.close();
     await dataPlane.flushInstanceReports().catch(() => undefined);
     server.close();

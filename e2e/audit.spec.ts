@@ -121,6 +121,7 @@ test.describe.serial("audit trail", () => {
     await expect(page.getByRole("region", { name: "Event detail" })).toContainText(auditor.email);
     await expect(page.getByRole("region", { name: "Event detail" })).toContainText('"rows": 1');
 
+    await expect(page.getByText("Only owners can change this.")).toBeVisible();
     await page.getByRole("button", { name: "Verify integrity" }).click();
     await expect(page.getByRole("status").filter({ hasText: /^Intact: \d+ events of Development's trail verified/ })).toBeVisible();
     await context.close();
@@ -142,5 +143,31 @@ test.describe.serial("audit trail", () => {
     await api.dispose();
     await expect(table).toContainText("list_customers", { timeout: 15_000 });
     await expect(page.getByText("1 new event since you opened the page.")).toBeVisible();
+  });
+
+  test("an owner sets a retention period after confirming, and the change is audited", async ({ ownerPage: page }) => {
+    await page.goto("/dev/audit");
+    const retention = page.getByRole("region", { name: "Retention" });
+    await expect(retention).toContainText("Events are kept forever (retention is off).");
+    await retention.getByLabel("Keep every event").uncheck();
+    // Out of range: the browser holds the form back before anything is asked or sent.
+    const days = retention.getByLabel("Delete events older than (days)");
+    await days.fill("0");
+    await retention.getByRole("button", { name: "Save retention" }).click();
+    expect(await days.evaluate((input: HTMLInputElement) => input.validity.rangeUnderflow)).toBe(true);
+    await expect(page.getByRole("alertdialog")).toHaveCount(0);
+
+    await retention.getByLabel("Delete events older than (days)").fill("3650");
+    await retention.getByRole("button", { name: "Save retention" }).click();
+    await page.getByRole("alertdialog", { name: "Delete Development's events older than 3650 days?" }).getByRole("button", { name: "Save and delete old events" }).click();
+    await expect(retention).toContainText("Events older than 3650 days are deleted every hour.");
+
+    // Turning it off deletes nothing, so it does not ask.
+    await retention.getByLabel("Keep every event").check();
+    await retention.getByRole("button", { name: "Save retention" }).click();
+    await expect(retention).toContainText("Events are kept forever (retention is off).");
+
+    await page.goto("/dev/audit?source=admin&action=audit.retention_changed");
+    await expect(page.getByRole("table", { name: "Audit events" }).getByRole("row")).toHaveCount(3);
   });
 });

@@ -1,6 +1,10 @@
 "use server";
 
+import { headers } from "next/headers";
+import { revalidatePath } from "next/cache";
 import { z } from "zod";
+import { clientIpFrom } from "@/lib/auth/request-context";
+import { RetentionSettingSchema, setAuditRetention } from "@/lib/audit/retention";
 import { runAdminAction } from "@/lib/actions/run-admin-action";
 import { AuditFilterSchema, timeWindow } from "@/lib/audit/query";
 import { verifyAuditChain, type ChainVerification } from "@/lib/audit/verify";
@@ -21,5 +25,16 @@ export async function verifyAuditChainAction(input: unknown) {
     const filters = AuditFilterSchema.parse(data.filters);
     const result = await verifyAuditChain(getDb(), filters.scope === "account" ? null : environment.id, timeWindow(filters));
     return { ...result, scope: filters.scope === "account" ? "the account trail" : `${environment.name}'s trail` };
+  });
+}
+
+/** Only owners decide how long the trail is kept: shortening it deletes evidence at the next scheduled run. */
+export async function setAuditRetentionAction(input: unknown) {
+  return runAdminAction("OWNER", RetentionSettingSchema.extend({ environment: z.string().regex(/^[a-z0-9-]{1,32}$/) }), input, async (admin, data) => {
+    const environment = await findEnvironment(getDb(), data.environment);
+    if (!environment) throw new DomainError(`There is no environment "${data.environment}".`);
+    await setAuditRetention(getDb(), { id: admin.id, email: admin.email, ip: clientIpFrom(await headers()) }, environment.id, data);
+    revalidatePath(`/${data.environment}/audit`);
+    return { days: data.days };
   });
 }

@@ -10,6 +10,7 @@ import { AuditEventDetail } from "@/components/audit/event-detail";
 import { AuditFilters } from "@/components/audit/audit-filters";
 import { AuditTable } from "@/components/audit/audit-table";
 import { ExportButtons } from "@/components/audit/export-button";
+import { RetentionForm } from "@/components/audit/retention-form";
 import { VerifyChain } from "@/components/audit/verify-chain";
 
 export const metadata: Metadata = { title: "Audit" };
@@ -21,15 +22,16 @@ export default async function AuditPage({
   params: Promise<{ env: string }>;
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
-  await requireAdmin("AUDITOR");
+  const admin = await requireAdmin("AUDITOR");
   const environment = await environmentFromParams(params);
   const raw = await searchParams;
   const query = AuditPageQuerySchema.parse(raw);
   const db = getDb();
-  const [page, latestSeq, selected] = await Promise.all([
+  const [page, latestSeq, selected, retention] = await Promise.all([
     listAuditEvents(db, environment.id, query),
     latestAuditSeq(db),
     query.event ? getAuditEvent(db, environment.id, query.event) : null,
+    db.environment.findUniqueOrThrow({ where: { id: environment.id }, select: { auditRetentionDays: true } }),
   ]);
   const links = selected ? await auditEventLinks(db, environment, selected) : null;
   const rest = new URLSearchParams(Object.entries(raw).flatMap(([key, value]) => (key === "event" || typeof value !== "string" ? [] : [[key, value]])));
@@ -57,6 +59,12 @@ export default async function AuditPage({
             </Alert>
           ) : null}
         </div>
+        <section aria-labelledby="retention-heading" className="rounded-lg border bg-surface p-5">
+          <h2 id="retention-heading" className="mb-2 font-medium">
+            Retention
+          </h2>
+          <RetentionForm environment={environment.key} environmentName={environment.name} days={retention.auditRetentionDays} editable={admin.role === "OWNER"} />
+        </section>
       </div>
     </>
   );
