@@ -55,6 +55,23 @@ test.describe.serial("audit trail", () => {
     await api.dispose();
   });
 
+  test("the overview charts the decisions and ranks tools and clients; only auditors see who was denied", async ({ ownerPage, viewerPage }) => {
+    await ownerPage.goto("/dev?window=30d");
+    await expect(ownerPage.getByRole("heading", { name: /^Tool calls: \d+ allowed, \d+ denied/ })).toBeVisible();
+    await expect(ownerPage.getByRole("region", { name: "Top tools" })).toContainText("sales/refund_payment");
+    await expect(ownerPage.getByRole("region", { name: "Top clients" })).toContainText("https://agent.example/client.json");
+    await expect(ownerPage.locator(".recharts-bar-rectangle").first()).toBeVisible();
+    const denials = ownerPage.getByRole("region", { name: "Recent denials" });
+    await expect(denials).toContainText(bob);
+    await denials.getByRole("link").first().click();
+    await expect(ownerPage.getByRole("region", { name: "Event detail" })).toContainText("deny");
+
+    await viewerPage.goto("/dev?window=30d");
+    await expect(viewerPage.getByRole("region", { name: "Top tools" })).toContainText("sales/refund_payment");
+    await expect(viewerPage.getByRole("heading", { name: "Recent denials" })).toHaveCount(0);
+    await expect(viewerPage.getByRole("heading", { name: "Worth a look" })).toHaveCount(0);
+  });
+
   test("a VIEWER may not read the audit trail", async ({ viewerPage: page }) => {
     await page.goto("/dev/audit");
     await expect(page.getByRole("heading", { name: "Your role does not allow this page" })).toBeVisible();

@@ -8,12 +8,12 @@ import { Input, Select } from "@/components/ui/input";
 import { handleSubmit } from "@/components/ui/submit";
 
 const TEXT_FILTERS = [
-  { name: "actor", label: "User", placeholder: "sub or admin email" },
-  { name: "client", label: "Client", placeholder: "client_id URL" },
-  { name: "server", label: "Server", placeholder: "sales" },
-  { name: "tool", label: "Tool", placeholder: "refund_payment" },
-  { name: "action", label: "Action", placeholder: "tool.call" },
-  { name: "q", label: "Reason contains", placeholder: "missing scope" },
+  { name: "actor", label: "User", placeholder: "e.g. alice@example.com" },
+  { name: "client", label: "Client", placeholder: "e.g. https://agent.example/client.json" },
+  { name: "server", label: "Server", placeholder: "e.g. sales" },
+  { name: "tool", label: "Tool", placeholder: "e.g. refund_payment" },
+  { name: "action", label: "Action", placeholder: "e.g. tool.call" },
+  { name: "q", label: "Reason contains", placeholder: "e.g. missing scope" },
 ] as const;
 
 // <input type="datetime-local"> speaks local time without a zone.

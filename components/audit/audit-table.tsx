@@ -102,9 +102,25 @@ export function AuditTable({
         id: "actor",
         header: "User",
         enableSorting: false,
-        cell: ({ row }) => <span className="break-all">{row.original.actorLabel ?? row.original.actor}</span>,
+        cell: ({ row }) => {
+          const who = row.original.actorLabel ?? row.original.actor;
+          return (
+            <span className="block max-w-[14rem] truncate" title={who}>
+              {who}
+            </span>
+          );
+        },
       },
-      { id: "client", header: "Client", enableSorting: false, cell: ({ row }) => <span className="break-all text-xs">{row.original.clientId ?? "—"}</span> },
+      {
+        id: "client",
+        header: "Client",
+        enableSorting: false,
+        cell: ({ row }) => (
+          <span className="block max-w-[14rem] truncate text-xs" title={row.original.clientId ?? undefined}>
+            {row.original.clientId ? row.original.clientId.replace(/^https:\/\//, "") : "—"}
+          </span>
+        ),
+      },
       {
         id: "tool",
         header: "Server / tool",
