@@ -11,7 +11,8 @@
  * It does not migrate the database or create signing keys: the dashboard
  * (server.ts) owns both, so start it once first.
  */
-import { createServer, type IncomingMessage } from "node:http";
+import { peerAddress } from "@/lib/http/client-ip";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { CLIENT_IP_HEADER } from "@/lib/auth/request-context";
 import { fetchSettingsFromEnv } from "@/lib/clients/fetch-settings";
@@ -39,7 +40,7 @@ async function main() {
 
   const server = createServer(async (req, res) => {
     try {
-      req.headers[CLIENT_IP_HEADER] = clientIp(req);
+      req.headers[CLIENT_IP_HEADER] = peerAddress(req, trustProxy);
       res.setHeader("X-Content-Type-Options", "nosniff");
       if (await dataPlane.handle(req, res)) return;
       res.writeHead(404, { "Content-Type": "application/json; charset=utf-8" }).end(JSON.stringify({ error: "Not a data-plane endpoint. The dashboard serves everything else." }));
@@ -65,11 +66,6 @@ async function main() {
   };
   process.once("SIGINT", () => void shutdown("SIGINT"));
   process.once("SIGTERM", () => void shutdown("SIGTERM"));
-}
-
-function clientIp(req: IncomingMessage): string {
-  const forwarded = trustProxy ? String(req.headers["x-forwarded-for"] ?? "").split(",")[0]?.trim() : "";
-  return forwarded || req.socket.remoteAddress || "unknown";
 }
 
 main().catch((error) => {

@@ -6,6 +6,7 @@
  *   to Next's request handler.
  * - Sets the security headers on every response, whichever side answers.
  */
+import { peerAddress } from "@/lib/http/client-ip";
 import { createServer, type IncomingMessage } from "node:http";
 import { resolve } from "node:path";
 import type { TLSSocket } from "node:tls";
@@ -75,7 +76,7 @@ async function main() {
 
   const server = createServer(async (req, res) => {
     try {
-      req.headers[CLIENT_IP_HEADER] = clientIp(req);
+      req.headers[CLIENT_IP_HEADER] = peerAddress(req, trustProxy);
       const https = isHttps(req);
       const nonce = newNonce();
       const headers = securityHeaders({ nonce, dev, https, extraFormActions: oidc ? [new URL(oidc.issuer).origin] : [] });
@@ -139,12 +140,6 @@ async function main() {
   };
   process.once("SIGINT", () => void shutdown("SIGINT"));
   process.once("SIGTERM", () => void shutdown("SIGTERM"));
-}
-
-// The address of the peer, or, behind a trusted proxy, of the first hop it reports.
-function clientIp(req: IncomingMessage): string {
-  const forwarded = trustProxy ? String(req.headers["x-forwarded-for"] ?? "").split(",")[0]?.trim() : "";
-  return forwarded || req.socket.remoteAddress || "unknown";
 }
 
 function isHttps(req: IncomingMessage): boolean {

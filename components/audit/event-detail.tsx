@@ -1,31 +1,10 @@
 import { X } from "lucide-react";
 import Link from "next/link";
 import type { AuditEventLinks } from "@/lib/audit/links";
+import type { AuditEvent } from "@/lib/db/generated/client.ts";
 import { Badge } from "@/components/ui/badge";
 import { DecisionBadge } from "./audit-table";
 
-type Detail = {
-  id: string;
-  seq: bigint;
-  ts: Date;
-  receivedAt: Date;
-  source: "admin" | "mcp";
-  actor: string;
-  actorLabel: string | null;
-  clientId: string | null;
-  server: string | null;
-  tool: string | null;
-  action: string;
-  target: string | null;
-  decision: "allow" | "deny" | "error" | null;
-  reason: string | null;
-  configVersion: number | null;
-  requestId: string | null;
-  ip: string | null;
-  details: unknown;
-  prevHash: string | null;
-  hash: string;
-};
 
 function Row({ label, children, href }: { label: string; children: React.ReactNode; href?: string }) {
   return (
@@ -47,7 +26,7 @@ function Row({ label, children, href }: { label: string; children: React.ReactNo
 }
 
 /** One event in full: every field, its details as formatted JSON, its place in the hash chain, and links to what it names. */
-export function AuditEventDetail({ event, links, closeHref }: { event: Detail; links: AuditEventLinks; closeHref: string }) {
+export function AuditEventDetail({ event, links, closeHref }: { event: AuditEvent; links: AuditEventLinks; closeHref: string }) {
   return (
     <section aria-label="Event detail" className="space-y-4 rounded-lg border bg-surface p-5">
       <div className="flex items-start justify-between gap-3">

@@ -1,4 +1,5 @@
 import { canonicalJson, sha256Hex } from "@/lib/crypto/canonical-json";
+import type { AuditEvent } from "@/lib/db/generated/client.ts";
 
 /** The fields an audit event's hash covers: everything but its storage bookkeeping. */
 export type HashedAuditFields = {
@@ -25,4 +26,28 @@ export type HashedAuditFields = {
 /** sha256(prevHash + canonical JSON of the event), hex. The first event of a chain has prevHash "". */
 export function auditEventHash(prevHash: string | null, event: HashedAuditFields): string {
   return sha256Hex(`${prevHash ?? ""}\n${canonicalJson({ ...event, ts: event.ts.toISOString() })}`);
+}
+
+/** The hashed fields of a stored event, as the verifier recomputes them. */
+export function hashedFieldsOf(row: AuditEvent): HashedAuditFields {
+  return {
+    id: row.id,
+    chain: row.chain,
+    ts: row.ts,
+    environmentId: row.environmentId,
+    source: row.source,
+    actor: row.actor,
+    actorLabel: row.actorLabel,
+    clientId: row.clientId,
+    server: row.server,
+    tool: row.tool,
+    action: row.action,
+    target: row.target,
+    decision: row.decision,
+    reason: row.reason,
+    configVersion: row.configVersion,
+    requestId: row.requestId,
+    ip: row.ip,
+    details: row.details ?? null,
+  };
 }

@@ -2,7 +2,7 @@ import { v7 as uuidv7 } from "uuid";
 import { expect, it } from "vitest";
 import type { AuditEvent } from "@/lib/db/generated/client.ts";
 import { describeEachDatabase } from "@/lib/db/test-harness";
-import { auditEventHash } from "./hash";
+import { auditEventHash, hashedFieldsOf } from "./hash";
 import { GLOBAL_CHAIN, recordAuditEvents, type AuditEventInput } from "./record";
 import { REDACTED } from "./redact";
 
@@ -20,26 +20,7 @@ function chainProblems(events: AuditEvent[]): string[] {
   let prevHash: string | null = null;
   for (const row of events) {
     if (row.prevHash !== prevHash) problems.push(`${row.action} #${row.seq}: prevHash does not point at its predecessor`);
-    const recomputed = auditEventHash(row.prevHash, {
-      id: row.id,
-      chain: row.chain,
-      ts: row.ts,
-      environmentId: row.environmentId,
-      source: row.source,
-      actor: row.actor,
-      actorLabel: row.actorLabel,
-      clientId: row.clientId,
-      server: row.server,
-      tool: row.tool,
-      action: row.action,
-      target: row.target,
-      decision: row.decision,
-      reason: row.reason,
-      configVersion: row.configVersion,
-      requestId: row.requestId,
-      ip: row.ip,
-      details: row.details,
-    });
+    const recomputed = auditEventHash(row.prevHash, hashedFieldsOf(row));
     if (recomputed !== row.hash) problems.push(`${row.action} #${row.seq}: hash does not match its content`);
     prevHash = row.hash;
   }

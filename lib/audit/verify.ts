@@ -1,5 +1,5 @@
 import type { Db } from "@/lib/db/client";
-import { auditEventHash, type HashedAuditFields } from "./hash";
+import { auditEventHash, hashedFieldsOf } from "./hash";
 import { GLOBAL_CHAIN } from "./record";
 
 const PAGE = 5_000;
@@ -44,7 +44,7 @@ export async function verifyAuditChain(db: Db, environmentId: string | null, ran
       if (previousHash === undefined ? prevHash !== null && !(await isRecordedRestart(db, chain, row.seq, prevHash)) : prevHash !== previousHash) {
         return { ok: false, checked, broken: { ...at, problem: BROKEN_LINK } };
       }
-      if (auditEventHash(prevHash, hashedFields(row)) !== row.hash) {
+      if (auditEventHash(prevHash, hashedFieldsOf(row)) !== row.hash) {
         return { ok: false, checked, broken: { ...at, problem: "This event's content does not match its hash: it was changed after it was written." } };
       }
       previousHash = row.hash;
@@ -62,27 +62,4 @@ async function isRecordedRestart(db: Db, chain: string, seq: bigint, prevHash: s
     select: { id: true },
   });
   return restart !== null;
-}
-
-function hashedFields(row: Awaited<ReturnType<Db["auditEvent"]["findFirstOrThrow"]>>): HashedAuditFields {
-  return {
-    id: row.id,
-    chain: row.chain,
-    ts: row.ts,
-    environmentId: row.environmentId,
-    source: row.source,
-    actor: row.actor,
-    actorLabel: row.actorLabel,
-    clientId: row.clientId,
-    server: row.server,
-    tool: row.tool,
-    action: row.action,
-    target: row.target,
-    decision: row.decision,
-    reason: row.reason,
-    configVersion: row.configVersion,
-    requestId: row.requestId,
-    ip: row.ip,
-    details: row.details ?? null,
-  };
 }
