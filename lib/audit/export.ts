@@ -2,7 +2,7 @@ import { stringify } from "csv-stringify/sync";
 import type { Db } from "@/lib/db/client";
 import type { Prisma } from "@/lib/db/generated/client.ts";
 import { recordAdminEvent, type AuditActor } from "./record";
-import { auditWhere, type AuditFilters } from "./query";
+import { auditWhere, keysetWhere, type AuditFilters } from "./query";
 
 export const EXPORT_FORMATS = ["csv", "jsonl"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -67,7 +67,7 @@ export async function* exportAuditEvents(db: Db, environmentId: string, filters:
   let count = 0;
   for (;;) {
     const rows: ExportRow[] = await db.auditEvent.findMany({
-      where: cursor ? { AND: [where, { OR: [{ ts: { lt: cursor.ts } }, { ts: cursor.ts, id: { lt: cursor.id } }] }] } : where,
+      where: cursor ? { AND: [where, keysetWhere({ olderThan: cursor })!] } : where,
       orderBy: [{ ts: "desc" }, { id: "desc" }],
       take: BATCH,
       select: EXPORT_SELECT,
