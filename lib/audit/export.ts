@@ -2,7 +2,7 @@ import { stringify } from "csv-stringify/sync";
 import type { Db } from "@/lib/db/client";
 import type { Prisma } from "@/lib/db/generated/client.ts";
 import { recordAdminEvent, type AuditActor } from "./record";
-import { auditWhere, type AuditFilters } from "./query";
+import { auditWhere, keysetWhere, type AuditFilters } from "./query";
 
 export const EXPORT_FORMATS = ["csv", "jsonl"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -63,22 +63,27 @@ function jsonLine(row: ExportRow): string {
 export async function* exportAuditEvents(db: Db, environmentId: string, filters: AuditFilters, format: ExportFormat, now = new Date(), progress?: (rows: number) => void): AsyncGenerator<string> {
   const where = auditWhere(environmentId, filters, now);
   if (format === "csv") yield `\uFEFF${stringify([[...EXPORT_COLUMNS]])}`;
-  let cursor: { ts: Date; id: string } | null = null;
-  let count = 0;
-  for (;;) {
-    const rows: ExportRow[] = await db.auditEvent.findMany({
-      where: cursor ? { AND: [where, { OR: [{ ts: { lt: cursor.ts } }, { ts: cursor.ts, id: { lt: cursor.id } }] }] } : where,
+  const batch = (cursor: { ts: Date; id: string } | null): Promise<ExportRow[]> =>
+    db.auditEvent.findMany({
+      where: cursor ? { AND: [where, keysetWhere({ olderThan: cursor })!] } : where,
       orderBy: [{ ts: "desc" }, { id: "desc" }],
       take: BATCH,
       select: EXPORT_SELECT,
     });
+  let count = 0;
+  let next: Promise<ExportRow[]> | null = batch(null);
+  while (next) {
+    const rows: ExportRow[] = await next;
+    const last = rows[rows.length - 1];
+    // The next batch is read while this one is formatted and written: the
+    // database and the formatting overlap instead of taking turns.
+    next = rows.length === BATCH && last ? batch({ ts: last.ts, id: last.id }) : null;
+    // A consumer that stops early (a closed download) leaves no read unhandled.
+    next?.catch(() => {});
     if (rows.length === 0) return;
     yield format === "csv" ? stringify(rows.map(cells)) : rows.map(jsonLine).join("");
     count += rows.length;
     progress?.(count);
-    if (rows.length < BATCH) return;
-    const last = rows[rows.length - 1]!;
-    cursor = { ts: last.ts, id: last.id };
   }
 }
 

@@ -25,7 +25,16 @@ export type HashedAuditFields = {
 
 /** sha256(prevHash + canonical JSON of the event), hex. The first event of a chain has prevHash "". */
 export function auditEventHash(prevHash: string | null, event: HashedAuditFields): string {
-  return sha256Hex(`${prevHash ?? ""}\n${canonicalJson({ ...event, ts: event.ts.toISOString() })}`);
+  return chainedHash(prevHash, auditEventCanonicalJson(event));
+}
+
+/** The part of an event's hash input that does not depend on its predecessor, so writers can prepare it before taking the chain lock. */
+export function auditEventCanonicalJson(event: HashedAuditFields): string {
+  return canonicalJson({ ...event, ts: event.ts.toISOString() });
+}
+
+export function chainedHash(prevHash: string | null, canonical: string): string {
+  return sha256Hex(`${prevHash ?? ""}\n${canonical}`);
 }
 
 /** The hashed fields of a stored event, as the verifier recomputes them. */

@@ -10,6 +10,7 @@ export const MAX_INFLATED_BYTES = 10 * 1024 * 1024;
 const MAX_DETAILS_BYTES = 16 * 1024;
 // A producer's clock may run a little ahead; an event from further in the future is refused.
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+const INGEST_TRANSACTION = { maxWait: 10_000, timeout: 30_000 };
 
 const optionalText = (max: number) => z.string().trim().max(max, `keep it under ${max} characters`).nullish();
 
@@ -85,6 +86,8 @@ export async function ingestAuditEvents(db: Db, key: IngestingKey, events: unkno
     });
   });
   if (valid.length === 0) return { accepted: 0, duplicates: 0, rejected };
-  const { inserted } = await db.$transaction((tx) => recordAuditEvents(tx, valid, { skipExisting: true }));
+  // Concurrent batches for one environment queue on its chain lock; Prisma's
+  // default 5 s transaction timeout counts that wait and failed busy senders.
+  const { inserted } = await db.$transaction((tx) => recordAuditEvents(tx, valid, { skipExisting: true }), INGEST_TRANSACTION);
   return { accepted: inserted, duplicates: valid.length - inserted, rejected };
 }

@@ -143,27 +143,35 @@ export type AuditPage = { rows: AuditRow[]; newer: string | null; older: string 
  * `before` pages towards older events, `after` towards newer ones.
  */
 export async function listAuditEvents(db: Db, environmentId: string, query: AuditPageQuery, now = new Date()): Promise<AuditPage> {
-  const where = auditWhere(environmentId, query, now);
   const before = decodeCursor(query.before);
   const after = before ? null : decodeCursor(query.after);
-  const keyset: Prisma.AuditEventWhereInput | undefined = before
-    ? { OR: [{ ts: { lt: before.ts } }, { ts: before.ts, id: { lt: before.id } }] }
-    : after
-      ? { OR: [{ ts: { gt: after.ts } }, { ts: after.ts, id: { gt: after.id } }] }
-      : undefined;
+  const keyset = keysetWhere(before ? { olderThan: before } : after ? { newerThan: after } : null);
   const ascending = Boolean(after);
-  const found = await db.auditEvent.findMany({
-    where: keyset ? { AND: [where, keyset] } : where,
-    orderBy: ascending ? [{ ts: "asc" }, { id: "asc" }] : [{ ts: "desc" }, { id: "desc" }],
-    take: query.size + 1,
-    select: LIST_SELECT,
-  });
+  const orderBy: Prisma.AuditEventOrderByWithRelationInput[] = ascending ? [{ ts: "asc" }, { id: "asc" }] : [{ ts: "desc" }, { id: "desc" }];
+  const page = (where: Prisma.AuditEventWhereInput) =>
+    db.auditEvent.findMany({ where: keyset ? { AND: [where, keyset] } : where, orderBy, take: query.size + 1, select: LIST_SELECT });
+  let found: Awaited<ReturnType<typeof page>>;
+  if (query.actor) {
+    // "actor or actorLabel" as one OR cannot walk an index in (ts, id) order,
+    // so on a large trail it sorted every event of that user. Each half walks
+    // its own index instead, and the two pages merge; the second half leaves
+    // out what the first one already matched.
+    const rest = auditWhere(environmentId, { ...query, actor: undefined }, now);
+    const [byActor, byLabel] = await Promise.all([
+      page({ AND: [rest, { actor: query.actor }] }),
+      page({ AND: [rest, { actorLabel: query.actor }, { actor: { not: query.actor } }] }),
+    ]);
+    const newerFirst = (a: { ts: Date; id: string }, b: { ts: Date; id: string }) => b.ts.getTime() - a.ts.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+    found = [...byActor, ...byLabel].sort(ascending ? (a, b) => newerFirst(b, a) : newerFirst).slice(0, query.size + 1);
+  } else {
+    found = await page(auditWhere(environmentId, query, now));
+  }
   const more = found.length > query.size;
-  const page = found.slice(0, query.size);
-  if (ascending) page.reverse();
-  const rows = page.map((row) => ({ ...row, ts: row.ts.toISOString() }));
-  const first = page[0];
-  const last = page[page.length - 1];
+  const pageRows = found.slice(0, query.size);
+  if (ascending) pageRows.reverse();
+  const rows = pageRows.map((row) => ({ ...row, ts: row.ts.toISOString() }));
+  const first = pageRows[0];
+  const last = pageRows[pageRows.length - 1];
   // Going back (after) always has older events behind it; going forward (before) always has newer ones.
   const hasOlder = ascending ? Boolean(last) : more;
   const hasNewer = ascending ? more : Boolean(before);
@@ -172,6 +180,21 @@ export async function listAuditEvents(db: Db, environmentId: string, query: Audi
     older: hasOlder && last ? encodeCursor(last) : null,
     newer: hasNewer && first ? encodeCursor(first) : null,
   };
+}
+
+/**
+ * The events strictly older (or newer) than a cursor in (ts, id) order. The
+ * plain bound on ts is implied by the OR, but only it can start an index scan
+ * at the cursor: without it a deep page read every newer event first.
+ */
+export function keysetWhere(cursor: { olderThan: AuditCursor } | { newerThan: AuditCursor } | null): Prisma.AuditEventWhereInput | undefined {
+  if (!cursor) return undefined;
+  if ("olderThan" in cursor) {
+    const { ts, id } = cursor.olderThan;
+    return { AND: [{ ts: { lte: ts } }, { OR: [{ ts: { lt: ts } }, { ts, id: { lt: id } }] }] };
+  }
+  const { ts, id } = cursor.newerThan;
+  return { AND: [{ ts: { gte: ts } }, { OR: [{ ts: { gt: ts } }, { ts, id: { gt: id } }] }] };
 }
 
 /** One event in full, for the detail panel; null when it is not in this environment's trail. */

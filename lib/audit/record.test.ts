@@ -157,4 +157,45 @@ describeEachDatabase("audit trail", (t) => {
     // The hash covers what was stored, so the redacted event still verifies.
     expect(chainProblems([stored!])).toEqual([]);
   });
+
+  it("stores a large batch in order and exactly as given: nulls, quotes, unicode, nested details", async () => {
+    const environment = await createEnvironment("prod");
+    const inputs: AuditEventInput[] = Array.from({ length: 1_500 }, (_, i) =>
+      i % 3 === 0
+        ? event(`bare ${i}`, { environmentId: environment.id })
+        : {
+            id: uuidv7(),
+            ts: new Date(Date.UTC(2026, 0, 1) + i),
+            environmentId: environment.id,
+            source: "mcp",
+            actor: `user-${i}@example.com`,
+            clientId: 'https://agent.example.com/{"quoted"},\\back',
+            server: "sales",
+            tool: "lookup",
+            action: "tool.call",
+            decision: i % 2 ? "allow" : "deny",
+            reason: i % 5 ? "naïve 日本語 \"quoted\" {braces}, commas" : null,
+            configVersion: i % 7 ? i : null,
+            requestId: null,
+            ip: "2001:db8::1",
+            details: i % 4 ? { list: [1, "two", null, { deep: "é\n\t" }], NULL: "NULL", empty: "" } : null,
+          },
+    );
+    await record(inputs);
+    const stored = await chainEvents(environment.id);
+    expect(stored.map((row) => row.action)).toEqual(inputs.map((input) => input.action));
+    inputs.forEach((input, i) => {
+      const row = stored[i]!;
+      expect(row.details).toEqual(input.details ?? null);
+      expect([row.reason, row.configVersion, row.clientId, row.decision, row.requestId]).toEqual([
+        input.reason ?? null,
+        input.configVersion ?? null,
+        input.clientId ?? null,
+        input.decision ?? null,
+        input.requestId ?? null,
+      ]);
+      if (input.ts) expect(row.ts.toISOString()).toBe(input.ts.toISOString());
+    });
+    expect(chainProblems(stored)).toEqual([]);
+  });
 });
