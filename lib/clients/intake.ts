@@ -6,7 +6,7 @@ import { isUniqueViolationOn } from "@/lib/db/prisma-errors";
 import { previewClient, type FetchSettings } from "./preview";
 import { parseFetchableUrl } from "./safe-fetch";
 import type { ClientStatus } from "./status";
-import { evaluateTrustPolicy, getTrustPolicy } from "./trust-policy";
+import { evaluateTrustPolicy, findDomainRule, getTrustPolicy } from "./trust-policy";
 
 export type IntakeOutcome = { status: ClientStatus; created: boolean };
 
@@ -24,8 +24,8 @@ export async function intakeClient(db: Db, key: ApiKeyIdentity, clientId: string
 
   const policy = await getTrustPolicy(db, key.environmentId);
   const hostname = new URL(clientId).hostname;
-  const denied = policy.deniedDomains.some((domain) => hostname === domain || hostname.endsWith(`.${domain}`));
-  const allowed = policy.allowedDomains.some((domain) => hostname === domain || hostname.endsWith(`.${domain}`));
+  const denied = findDomainRule(hostname, policy.deniedDomains) !== null;
+  const allowed = findDomainRule(hostname, policy.allowedDomains) !== null;
   const preview = !denied && allowed ? await previewClient(clientId, settings) : null;
   const verdict = preview ? evaluateTrustPolicy(policy, preview) : null;
   const status: ClientStatus = denied ? "REJECTED" : verdict?.verdict === "allow" ? "APPROVED" : "PENDING";

@@ -23,6 +23,8 @@ export type ClientPreview = {
   keys: "none" | "jwks" | "jwks_uri";
   errors: CimdIssue[];
   warnings: CimdIssue[];
+  /** What the environment's trust policy says, and which of its entries said it (set by applyTrustPolicy). */
+  trust?: { verdict: "allow" | "deny" | "review"; rule: { list: "allowed" | "denied"; pattern: string } | null; explanation: string };
 };
 
 export type FetchSettings = Pick<SafeFetchOptions, "testing" | "resolve" | "timeoutMs">;
