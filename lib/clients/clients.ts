@@ -187,6 +187,41 @@ export async function reviewClient(
   });
 }
 
+export const DeleteClientSchema = z.object({
+  id: z.uuid(),
+  version: z.number().int().min(1),
+  reason: z.string().trim().min(1, "Say why the client is deleted: the reason is kept in the audit trail.").max(2_000),
+});
+
+/**
+ * Removes a client from the environment, against the version the admin saw.
+ * It disappears from the next published configuration; until then the live
+ * version still lists it if it was approved. A client that reports itself
+ * again later arrives as a new PENDING client.
+ */
+export async function deleteClient(db: Db, actor: AuditActor, environmentId: string, input: z.infer<typeof DeleteClientSchema>) {
+  return db.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT 1 FROM "Client" WHERE "id" = ${input.id}::uuid FOR UPDATE`;
+    const client = await tx.client.findFirst({ where: { id: input.id, environmentId } });
+    if (!client) throw new NotFoundError("This client");
+    if (client.version !== input.version) {
+      throw new StaleWriteError("Someone else changed this client since you opened it. Its current state is shown; decide again.", {
+        status: client.status,
+        version: client.version,
+        reviewNote: client.reviewNote,
+      });
+    }
+    await tx.client.delete({ where: { id: client.id } });
+    await recordAdminEvent(tx, actor, {
+      action: "client.deleted",
+      target: `client:${client.clientId}`,
+      environmentId,
+      details: { before: { status: client.status, scopeCeiling: client.scopeCeiling, metadataHash: client.metadataHash }, reason: input.reason },
+    });
+    return { clientId: client.clientId, status: client.status };
+  });
+}
+
 export type RefreshOutcome = { changes: MetadataChange[]; backToReview: boolean; status: ClientStatus };
 
 /**

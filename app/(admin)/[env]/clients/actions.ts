@@ -6,7 +6,7 @@ import { z } from "zod";
 import { runAdminAction } from "@/lib/actions/run-admin-action";
 import { clientIpFrom } from "@/lib/auth/request-context";
 import type { CurrentAdmin } from "@/lib/auth/session";
-import { applyMetadataRefresh, getClient, registerClient, RegisterClientSchema, reviewClient, ReviewClientSchema } from "@/lib/clients/clients";
+import { applyMetadataRefresh, deleteClient, DeleteClientSchema, getClient, registerClient, RegisterClientSchema, reviewClient, ReviewClientSchema } from "@/lib/clients/clients";
 import { fetchSettingsFromEnv } from "@/lib/clients/fetch-settings";
 import { previewClient, type ClientPreview } from "@/lib/clients/preview";
 import { applyTrustPolicy, evaluateTrustPolicy, getTrustPolicy, TrustPolicySchema, updateTrustPolicy } from "@/lib/clients/trust-policy";
@@ -74,6 +74,16 @@ export async function reviewClientAction(input: unknown) {
     const client = await reviewClient(getDb(), await actorFrom(admin), envId, data, validity);
     revalidatePath(`/${data.environment}/clients`);
     return { status: client.status, version: client.version };
+  });
+}
+
+const DeleteInputSchema = DeleteClientSchema.extend({ environment: EnvironmentKeySchema });
+
+export async function deleteClientAction(input: unknown) {
+  return runAdminAction("ADMIN", DeleteInputSchema, input, async (admin, data) => {
+    const deleted = await deleteClient(getDb(), await actorFrom(admin), await environmentId(data.environment), data);
+    revalidatePath(`/${data.environment}/clients`);
+    return deleted;
   });
 }
 

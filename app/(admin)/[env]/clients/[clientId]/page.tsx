@@ -15,6 +15,7 @@ import { RelativeTime } from "@/components/ui/relative-time";
 import { ClientPreviewCard } from "@/components/clients/client-preview-card";
 import { STATUS_TONE } from "@/components/clients/clients-table";
 import { ReviewClientForm } from "@/components/clients/review-client-form";
+import { DeleteClientButton } from "@/components/clients/delete-client-button";
 
 export const metadata: Metadata = { title: "Client" };
 
@@ -52,6 +53,7 @@ export default async function ClientPage({ params }: { params: Promise<{ env: st
       <div className="grid gap-6 xl:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
         <ClientPreviewCard preview={preview} />
         {canMutate(admin.role) ? (
+          <div className="space-y-6">
           <ReviewClientForm
             environment={environment.key}
             client={{
@@ -65,6 +67,8 @@ export default async function ClientPage({ params }: { params: Promise<{ env: st
               approvable: preview.fetched && preview.errors.length === 0,
             }}
           />
+          <DeleteClientButton environment={environment.key} client={{ id: client.id, version: client.version, label: preview.name ? `${preview.name} (${preview.hostname})` : preview.hostname }} />
+          </div>
         ) : (
           <div className="rounded-lg border bg-surface p-5 text-sm">
             <h2 className="font-medium">Limits</h2>
