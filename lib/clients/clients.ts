@@ -4,6 +4,7 @@ import type { Db } from "@/lib/db/client";
 import type { Prisma } from "@/lib/db/generated/client.ts";
 import { recordAdminEvent, type AuditActor } from "@/lib/audit/record";
 import { DomainError, NotFoundError, StaleWriteError } from "@/lib/errors";
+import { logoColumns } from "./logo";
 import { diffMetadata, type ClientPreview, type MetadataChange } from "./preview";
 
 import { CLIENT_STATUSES, type ClientStatus } from "./status";
@@ -131,6 +132,7 @@ export async function registerClient(db: Db, actor: AuditActor, environmentId: s
         scopeCeiling: input.scopeCeiling,
         restrictTools: input.restrictTools,
         allowedTools: input.allowedTools,
+        ...logoColumns(preview),
       },
     });
     await recordAdminEvent(tx, actor, {
@@ -241,6 +243,11 @@ export async function applyMetadataRefresh(db: Db, actor: AuditActor | null, env
       );
     }
     const changes = diffMetadata(client.metadata as Record<string, unknown> | null, preview.metadata);
+    // The same logo_uri serving a different image changes how people recognise the client, as a new URI would.
+    const logo = logoColumns(preview);
+    if (client.logoId && preview.logo.status !== "not_fetched" && logo.logoId !== client.logoId && !changes.some((change) => change.field === "logo_uri")) {
+      changes.push({ field: "logo image", before: client.logoId, after: logo.logoId ?? logo.logoError, needsReview: true });
+    }
     const backToReview = client.status === "APPROVED" && changes.some((change) => change.needsReview);
     const status: ClientStatus = backToReview ? "PENDING" : client.status;
     await tx.client.update({
@@ -251,6 +258,8 @@ export async function applyMetadataRefresh(db: Db, actor: AuditActor | null, env
         warnings: preview.warnings as unknown as Prisma.InputJsonValue,
         fetchedAt: new Date(preview.fetchedAt),
         cacheExpiresAt: preview.cacheExpiresAt ? new Date(preview.cacheExpiresAt) : null,
+        // A preview whose logo was not looked at leaves the stored one alone.
+        ...(preview.logo.status === "not_fetched" ? {} : logo),
         status,
         ...(changes.length ? { version: { increment: 1 } } : {}),
       },

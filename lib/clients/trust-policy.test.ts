@@ -22,6 +22,7 @@ const preview = (hostname: string, redirects: string[], errors: ClientPreview["e
   keys: "none",
   errors,
   warnings: [],
+  logo: { status: "none" },
 });
 
 describe("trust policy verdicts", () => {

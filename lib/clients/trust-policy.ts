@@ -162,7 +162,8 @@ export function evaluateTrustPolicy(policy: TrustPolicyValues, preview: ClientPr
   const rule: TrustRule = allowed ? { list: "allowed", pattern: allowed } : null;
   if (!allowed) return { verdict: "review", issues, matchedDomain: null, rule, explanation: "No rule matched: needs review." };
   if (preview.fetched && preview.errors.length === 0) return { verdict: "allow", issues, matchedDomain: allowed, rule, explanation: `Allowed by ${allowed} in the trust policy.` };
-  return { verdict: "review", issues, matchedDomain: allowed, rule, explanation: `Allowed by ${allowed} in the trust policy, but the document does not pass validation: needs review.` };
+  const why = preview.fetched ? "the document does not pass validation" : "its metadata could not be fetched";
+  return { verdict: "review", issues, matchedDomain: allowed, rule, explanation: `Allowed by ${allowed} in the trust policy, but ${why}: needs review.` };
 }
 
 /** The preview with the policy's refusals added to the rule failures and the deciding rule named, as the review screen shows them. */

@@ -6,6 +6,7 @@ import { canMutate } from "@/lib/auth/roles";
 import { requireAdmin } from "@/lib/auth/session";
 import { getClient } from "@/lib/clients/clients";
 import { storedPreview } from "@/lib/clients/preview";
+import { applyTrustPolicy, evaluateTrustPolicy, getTrustPolicy } from "@/lib/clients/trust-policy";
 import { getDb } from "@/lib/db/client";
 import { NotFoundError } from "@/lib/errors";
 import { environmentFromParams } from "@/lib/environments/current";
@@ -28,7 +29,8 @@ export default async function ClientPage({ params }: { params: Promise<{ env: st
     if (error instanceof NotFoundError) notFound();
     throw error;
   });
-  const preview = storedPreview(client);
+  const stored = storedPreview(client);
+  const preview = applyTrustPolicy(stored, evaluateTrustPolicy(await getTrustPolicy(getDb(), environment.id), stored));
   return (
     <>
       <PageHeader
