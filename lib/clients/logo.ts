@@ -24,7 +24,11 @@ export type LogoState =
 export type LogoFetch = { ok: true; contentType: LogoMediaType; data: Buffer; sha256: string } | { ok: false; code: string; reason: string };
 
 /** The route that serves a stored logo, on Warden's own origin. */
-export const logoSrc = (id: string) => `/api/clients/logos/${id}`;
+export const LOGO_ROUTE_PREFIX = "/api/clients/logos/";
+export const logoSrc = (id: string) => `${LOGO_ROUTE_PREFIX}${id}`;
+
+/** Nothing in a logo may run, load or frame anything, even when opened on its own. */
+export const LOGO_CONTENT_SECURITY_POLICY = "default-src 'none'; img-src 'self'; style-src 'none'; script-src 'none'; sandbox; frame-ancestors 'none'";
 
 /** The media type the bytes really are, from their signature, whatever the server claimed. */
 export function sniffImageType(data: Buffer): LogoMediaType | null {
@@ -106,7 +110,7 @@ export function logoHeaders(logo: { contentType: string; sha256: string; data: U
     "Content-Type": logo.contentType,
     "Content-Length": String(logo.data.byteLength),
     "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'none'; script-src 'none'; sandbox; frame-ancestors 'none'",
+    "Content-Security-Policy": LOGO_CONTENT_SECURITY_POLICY,
     "Content-Disposition": "inline",
     "Cross-Origin-Resource-Policy": "same-origin",
     "Cache-Control": "private, max-age=86400",
