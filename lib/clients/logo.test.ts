@@ -23,7 +23,7 @@ vi.mock("@/lib/auth/session", async (importOriginal) => {
   };
 });
 vi.mock("@/lib/db/client", async (importOriginal) => ({ ...(await importOriginal<typeof import("@/lib/db/client")>()), getDb: () => session.db as Db }));
-const { GET } = await import("@/app/api/clients/logos/[id]/route");
+const { GET, POST } = await import("@/app/api/clients/logos/[id]/route");
 
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from("IHDR-not-a-real-image-but-a-png-signature")]);
 const GIF = Buffer.from("GIF89a\x01\x00\x01\x00\x00\x00\x00;", "latin1");
@@ -139,7 +139,9 @@ describeEachDatabase("stored logos", (t) => {
     const id = preview.logo.status === "stored" ? preview.logo.id : "";
     session.role = null;
     expect((await get(id)).status).toBe(401);
+    expect((await POST()).status).toBe(401);
     session.role = "VIEWER";
+    expect((await POST()).status).toBe(405);
     expect((await get("0190c0de-0000-7000-8000-000000000000")).status).toBe(404);
     expect((await get("not-a-uuid")).status).toBe(404);
   });
