@@ -24,6 +24,7 @@ import { createDataPlaneHandler } from "@/lib/data-plane/handler";
 import { fetchSettingsFromEnv } from "@/lib/clients/fetch-settings";
 import { recheckDueClients } from "@/lib/clients/recheck";
 import { applyAllAuditRetention } from "@/lib/audit/retention";
+import { LOGO_CONTENT_SECURITY_POLICY, LOGO_ROUTE_PREFIX } from "@/lib/clients/logo";
 import { ensureSigningKey } from "@/lib/config/signing-keys";
 import { runtimeEncryptionKey, runtimeSigner } from "@/lib/config/runtime";
 
@@ -80,7 +81,10 @@ async function main() {
       const https = isHttps(req);
       const nonce = newNonce();
       const headers = securityHeaders({ nonce, dev, https, extraFormActions: oidc ? [new URL(oidc.issuer).origin] : [] });
-      for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+      // Next.js keeps a header set here over the route's own, and a stored
+      // logo is served under a stricter policy than pages (lib/clients/logo.ts).
+      const pagePolicy = req.url?.startsWith(LOGO_ROUTE_PREFIX) ? { "Content-Security-Policy": LOGO_CONTENT_SECURITY_POLICY } : {};
+      for (const [name, value] of Object.entries({ ...headers, ...pagePolicy })) res.setHeader(name, value);
       // Next.js takes the nonce for its scripts from the request's CSP header.
       req.headers["content-security-policy"] = headers["Content-Security-Policy"];
       req.headers["x-nonce"] = nonce;

@@ -16,6 +16,7 @@ test.describe.serial("client registration", () => {
     await expect(page.getByText("Visual Studio Code")).toBeVisible();
     await expect(page.getByText("The document passes every validation rule.")).toBeVisible();
     await expect(page.getByText("http://127.0.0.1:33418/")).toBeVisible();
+    await expect(page.getByTestId("trust-rule")).toHaveText(/No rule matched: needs review\./);
 
     await page.getByLabel("Scope ceiling (optional)").fill("tools:sales.read");
     await page.getByRole("button", { name: "Approve" }).click();

@@ -1,4 +1,4 @@
-import { AlertTriangle, CheckCircle2, XCircle } from "lucide-react";
+import { AlertTriangle, CheckCircle2, ShieldAlert, ShieldCheck, ShieldQuestion, XCircle } from "lucide-react";
 import type { ClientPreview } from "@/lib/clients/preview";
 import { Badge } from "@/components/ui/badge";
 
@@ -10,13 +10,17 @@ import { Badge } from "@/components/ui/badge";
 export function ClientPreviewCard({ preview }: { preview: ClientPreview }) {
   return (
     <div className="space-y-5 rounded-lg border bg-surface p-5">
-      <div>
-        <p className="text-xs font-medium tracking-wide text-muted-foreground uppercase">Published by</p>
-        <p className="text-2xl font-semibold break-all" data-testid="client-hostname">
-          {preview.hostname}
-        </p>
-        <p className="mt-1 font-mono text-xs break-all text-muted-foreground">{preview.clientId}</p>
+      <div className="flex items-start gap-4">
+        <ClientLogo preview={preview} />
+        <div className="min-w-0">
+          <p className="text-xs font-medium tracking-wide text-muted-foreground uppercase">Published by</p>
+          <p className="text-2xl font-semibold break-all" data-testid="client-hostname">
+            {preview.hostname}
+          </p>
+          <p className="mt-1 font-mono text-xs break-all text-muted-foreground">{preview.clientId}</p>
+        </div>
       </div>
+      {preview.trust ? <TrustLine trust={preview.trust} /> : null}
 
       {preview.fetchError ? (
         <div role="alert" className="flex gap-2 rounded-md border border-destructive/40 bg-destructive/10 p-3 text-sm text-destructive">
@@ -95,5 +99,45 @@ function IssueTable({ title, tone, issues }: { title: string; tone: "error" | "w
         </tbody>
       </table>
     </section>
+  );
+}
+
+/**
+ * The logo as Warden stored it, from Warden's own origin (the page's CSP
+ * allows images from nowhere else), or the name's initial when there is none
+ * or it was refused; the reason is among the warnings.
+ */
+function ClientLogo({ preview }: { preview: ClientPreview }) {
+  const label = preview.name ?? preview.hostname;
+  if (preview.logo.status === "stored") {
+    return (
+      // A plain img on purpose: the image optimizer would fetch it without the admin's session.
+      // eslint-disable-next-line @next/next/no-img-element
+      <img src={preview.logo.src} alt={`Logo of ${label} (claimed)`} width={56} height={56} className="h-14 w-14 shrink-0 rounded-md border object-contain" />
+    );
+  }
+  return (
+    <div
+      data-testid="client-logo-placeholder"
+      title={preview.logo.status === "refused" ? preview.logo.reason : "No logo"}
+      className="flex h-14 w-14 shrink-0 items-center justify-center rounded-md border bg-muted text-2xl font-semibold text-muted-foreground uppercase"
+      aria-hidden
+    >
+      {label.replace(/^https?:\/\//, "").charAt(0) || "?"}
+    </div>
+  );
+}
+
+function TrustLine({ trust }: { trust: NonNullable<ClientPreview["trust"]> }) {
+  const Icon = trust.verdict === "allow" ? ShieldCheck : trust.verdict === "deny" ? ShieldAlert : ShieldQuestion;
+  const tone = trust.verdict === "allow" ? "text-success" : trust.verdict === "deny" ? "text-destructive" : "text-muted-foreground";
+  return (
+    <p className={`flex items-center gap-2 text-sm ${tone}`} data-testid="trust-rule">
+      <Icon className="h-4 w-4 shrink-0" aria-hidden />
+      <span>
+        <span className="sr-only">Trust policy: </span>
+        {trust.explanation}
+      </span>
+    </p>
   );
 }

@@ -16,6 +16,12 @@ const words = (value: FormDataEntryValue | null) =>
     .split(/[\s,]+/)
     .filter(Boolean);
 
+/** Every error reported on a list field or on one of its entries (zod names them field.0, field.1, …). */
+const listErrors = (errors: Record<string, string[]>, field: string) => {
+  const found = Object.entries(errors).flatMap(([key, messages]) => (key === field || key.startsWith(`${field}.`) ? messages : []));
+  return found.length ? found : undefined;
+};
+
 /** The environment's rules for which clients may even be approved, and which need no person to approve. */
 export function TrustPolicyForm({ environment, policy, editable }: { environment: string; policy: TrustPolicyValues; editable: boolean }) {
   const router = useRouter();
@@ -50,10 +56,10 @@ export function TrustPolicyForm({ environment, policy, editable }: { environment
       <form onSubmit={handleSubmit(save)} className="mt-4 space-y-4" noValidate>
         {feedback ? <Alert tone={feedback.tone}>{feedback.message}</Alert> : null}
         <fieldset disabled={!editable || pending} className="space-y-4">
-          <Field id="allowedDomains" label="Allowed domains" hint="Valid clients from these domains (and their subdomains) may be approved without review. Space- or comma-separated." errors={fieldErrors.allowedDomains ?? fieldErrors["allowedDomains.0"]}>
+          <Field id="allowedDomains" label="Allowed domains" hint="Valid clients from these domains may be approved without review. example.com covers example.com and all its subdomains; *.example.com covers only subdomains (a.example.com, a.b.example.com), not example.com itself. No scheme, path or port; a * only as the whole first label. Space- or comma-separated." errors={listErrors(fieldErrors, "allowedDomains")}>
             <Input id="allowedDomains" name="allowedDomains" defaultValue={policy.allowedDomains.join(" ")} placeholder="vscode.dev claude.ai" />
           </Field>
-          <Field id="deniedDomains" label="Denied domains" hint="Clients from these domains can never be approved." errors={fieldErrors.deniedDomains ?? fieldErrors["deniedDomains.0"]}>
+          <Field id="deniedDomains" label="Denied domains" hint="Clients from these domains can never be approved. Same forms as above: example.com or *.example.com. A denial wins over an allowance." errors={listErrors(fieldErrors, "deniedDomains")}>
             <Input id="deniedDomains" name="deniedDomains" defaultValue={policy.deniedDomains.join(" ")} />
           </Field>
           <label className="flex items-center gap-2 text-sm">

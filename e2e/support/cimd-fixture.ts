@@ -26,6 +26,28 @@ function agentDocument(redirect: string) {
   });
 }
 
+/** A 1×1 PNG, served as a client logo. */
+const PNG_LOGO = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==", "base64");
+const SVG_LOGO = '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.domain)</script></svg>';
+
+/**
+ * A valid document at any /echo/client.json?… URL, its client_id being that
+ * exact URL: each test names a client no run has seen before (the intake of
+ * a known client changes nothing). ?name= sets client_name, ?logo=svg points
+ * logo_uri at an SVG instead of the PNG.
+ */
+function echoDocument(requestUrl: string) {
+  const url = new URL(requestUrl, CIMD_FIXTURE_ORIGIN);
+  return JSON.stringify({
+    client_id: `${CIMD_FIXTURE_ORIGIN}${requestUrl}`,
+    client_name: url.searchParams.get("name") ?? "Echo Agent",
+    redirect_uris: [`${CIMD_FIXTURE_ORIGIN}/callback`],
+    grant_types: ["authorization_code"],
+    token_endpoint_auth_method: "none",
+    logo_uri: `${CIMD_FIXTURE_ORIGIN}/logos/${url.searchParams.get("logo") === "svg" ? "agent.svg" : "agent.png"}`,
+  });
+}
+
 if (process.argv[1]?.endsWith("cimd-fixture.ts")) {
   let agentRedirect = `${CIMD_FIXTURE_ORIGIN}/callback`;
   const json = { "Content-Type": "application/json" };
@@ -39,6 +61,9 @@ if (process.argv[1]?.endsWith("cimd-fixture.ts")) {
         agentRedirect = new URL(req.url ?? "", CIMD_FIXTURE_ORIGIN).searchParams.get("redirect") ?? agentRedirect;
         res.writeHead(204).end();
       },
+      "/echo/client.json": (req, res) => res.writeHead(200, json).end(echoDocument(req.url ?? "/echo/client.json")),
+      "/logos/agent.png": (_req, res) => res.writeHead(200, { "Content-Type": "image/png" }).end(PNG_LOGO),
+      "/logos/agent.svg": (_req, res) => res.writeHead(200, { "Content-Type": "image/svg+xml" }).end(SVG_LOGO),
       "/health": (_req, res) => res.writeHead(200).end("ok"),
     },
     CIMD_FIXTURE_PORT,

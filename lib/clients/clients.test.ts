@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeEachDatabase } from "@/lib/db/test-harness";
 import { StaleWriteError } from "@/lib/errors";
-import { applyMetadataRefresh, ClientListQuerySchema, listClients, registerClient, reviewClient } from "./clients";
+import { buildPublishedConfig } from "@/lib/config/snapshot";
+import { applyMetadataRefresh, ClientListQuerySchema, DeleteClientSchema, deleteClient, listClients, registerClient, reviewClient } from "./clients";
 import { recheckDueClients } from "./recheck";
 import { previewClient, type FetchSettings } from "./preview";
 import { startHttpsFixture, TEST_CA } from "./testing/fixture-server";
@@ -91,6 +92,40 @@ describeEachDatabase("client registration", (t) => {
     const stale = reviewClient(t.db, actor, environmentId, { id: client.id, version: 1, decision: "reject", ...decision }, { approvable: true });
     await expect(stale).rejects.toBeInstanceOf(StaleWriteError);
     expect((await t.db.client.findUniqueOrThrow({ where: { id: client.id } })).status).toBe("APPROVED");
+  });
+
+  it("deletes a client against the version seen, with the reason in the audit trail, and the next config leaves it out", async () => {
+    await setup();
+    const client = await registerClient(t.db, actor, environmentId, { clientId: agentUrl(), decision: "approve", ...decision }, await previewClient(agentUrl(), settings));
+    expect((await buildPublishedConfig(t.db, environmentId)).policy.clients.map((c) => c.clientId)).toEqual([agentUrl()]);
+
+    await reviewClient(t.db, actor, environmentId, { id: client.id, version: 1, decision: "suspend", ...decision }, { approvable: true });
+    const stale = deleteClient(t.db, actor, environmentId, { id: client.id, version: 1, reason: "gone" });
+    await expect(stale).rejects.toBeInstanceOf(StaleWriteError);
+    expect(await t.db.client.count()).toBe(1);
+
+    await reviewClient(t.db, actor, environmentId, { id: client.id, version: 2, decision: "approve", ...decision }, { approvable: true });
+    expect(await deleteClient(t.db, actor, environmentId, { id: client.id, version: 3, reason: "vendor retired it" })).toEqual({ clientId: agentUrl(), status: "APPROVED" });
+    expect(await t.db.client.count()).toBe(0);
+    expect((await buildPublishedConfig(t.db, environmentId)).policy.clients).toEqual([]);
+    const event = await t.db.auditEvent.findFirst({ where: { action: "client.deleted" } });
+    expect(event).toMatchObject({ actor: actor.id, target: `client:${agentUrl()}`, environmentId, details: { before: { status: "APPROVED" }, reason: "vendor retired it" } });
+
+    await expect(deleteClient(t.db, actor, environmentId, { id: client.id, version: 3, reason: "again" })).rejects.toThrow(/no longer exists/);
+    expect(await t.db.auditEvent.count({ where: { action: "client.deleted" } })).toBe(1);
+  });
+
+  it("refuses a delete without a reason", () => {
+    const result = DeleteClientSchema.safeParse({ id: "0190c0de-0000-7000-8000-000000000000", version: 1, reason: "  " });
+    expect(result.error?.issues[0]).toMatchObject({ path: ["reason"], message: expect.stringMatching(/Say why/) });
+  });
+
+  it("does not delete a client of another environment", async () => {
+    await setup();
+    const client = await registerClient(t.db, actor, environmentId, { clientId: agentUrl(), decision: "pending", ...decision }, await previewClient(agentUrl(), settings));
+    const other = (await t.db.environment.create({ data: { key: "prod", name: "Production" } })).id;
+    await expect(deleteClient(t.db, actor, other, { id: client.id, version: 1, reason: "x" })).rejects.toThrow(/no longer exists/);
+    expect(await t.db.client.count()).toBe(1);
   });
 
   it("sends an approved client back to review when its redirect URIs change, but not for a cosmetic change", async () => {

@@ -4,6 +4,7 @@ import type { Db } from "@/lib/db/client";
 import type { Prisma } from "@/lib/db/generated/client.ts";
 import { recordAdminEvent, type AuditActor } from "@/lib/audit/record";
 import { DomainError, NotFoundError, StaleWriteError } from "@/lib/errors";
+import { logoColumns } from "./logo";
 import { diffMetadata, type ClientPreview, type MetadataChange } from "./preview";
 
 import { CLIENT_STATUSES, type ClientStatus } from "./status";
@@ -131,6 +132,7 @@ export async function registerClient(db: Db, actor: AuditActor, environmentId: s
         scopeCeiling: input.scopeCeiling,
         restrictTools: input.restrictTools,
         allowedTools: input.allowedTools,
+        ...logoColumns(preview),
       },
     });
     await recordAdminEvent(tx, actor, {
@@ -187,6 +189,41 @@ export async function reviewClient(
   });
 }
 
+export const DeleteClientSchema = z.object({
+  id: z.uuid(),
+  version: z.number().int().min(1),
+  reason: z.string().trim().min(1, "Say why the client is deleted: the reason is kept in the audit trail.").max(2_000),
+});
+
+/**
+ * Removes a client from the environment, against the version the admin saw.
+ * It disappears from the next published configuration; until then the live
+ * version still lists it if it was approved. A client that reports itself
+ * again later arrives as a new PENDING client.
+ */
+export async function deleteClient(db: Db, actor: AuditActor, environmentId: string, input: z.infer<typeof DeleteClientSchema>) {
+  return db.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT 1 FROM "Client" WHERE "id" = ${input.id}::uuid FOR UPDATE`;
+    const client = await tx.client.findFirst({ where: { id: input.id, environmentId } });
+    if (!client) throw new NotFoundError("This client");
+    if (client.version !== input.version) {
+      throw new StaleWriteError("Someone else changed this client since you opened it. Its current state is shown; decide again.", {
+        status: client.status,
+        version: client.version,
+        reviewNote: client.reviewNote,
+      });
+    }
+    await tx.client.delete({ where: { id: client.id } });
+    await recordAdminEvent(tx, actor, {
+      action: "client.deleted",
+      target: `client:${client.clientId}`,
+      environmentId,
+      details: { before: { status: client.status, scopeCeiling: client.scopeCeiling, metadataHash: client.metadataHash }, reason: input.reason },
+    });
+    return { clientId: client.clientId, status: client.status };
+  });
+}
+
 export type RefreshOutcome = { changes: MetadataChange[]; backToReview: boolean; status: ClientStatus };
 
 /**
@@ -206,6 +243,11 @@ export async function applyMetadataRefresh(db: Db, actor: AuditActor | null, env
       );
     }
     const changes = diffMetadata(client.metadata as Record<string, unknown> | null, preview.metadata);
+    // The same logo_uri serving a different image changes how people recognise the client, as a new URI would.
+    const logo = logoColumns(preview);
+    if (client.logoId && preview.logo.status !== "not_fetched" && logo.logoId !== client.logoId && !changes.some((change) => change.field === "logo_uri")) {
+      changes.push({ field: "logo image", before: client.logoId, after: logo.logoId ?? logo.logoError, needsReview: true });
+    }
     const backToReview = client.status === "APPROVED" && changes.some((change) => change.needsReview);
     const status: ClientStatus = backToReview ? "PENDING" : client.status;
     await tx.client.update({
@@ -216,6 +258,8 @@ export async function applyMetadataRefresh(db: Db, actor: AuditActor | null, env
         warnings: preview.warnings as unknown as Prisma.InputJsonValue,
         fetchedAt: new Date(preview.fetchedAt),
         cacheExpiresAt: preview.cacheExpiresAt ? new Date(preview.cacheExpiresAt) : null,
+        // A preview whose logo was not looked at leaves the stored one alone.
+        ...(preview.logo.status === "not_fetched" ? {} : logo),
         status,
         ...(changes.length ? { version: { increment: 1 } } : {}),
       },

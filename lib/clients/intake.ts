@@ -3,10 +3,11 @@ import type { Prisma } from "@/lib/db/generated/client.ts";
 import type { ApiKeyIdentity } from "@/lib/api-keys/api-keys";
 import { recordAuditEvents } from "@/lib/audit/record";
 import { isUniqueViolationOn } from "@/lib/db/prisma-errors";
+import { attachLogo, logoColumns } from "./logo";
 import { previewClient, type FetchSettings } from "./preview";
 import { parseFetchableUrl } from "./safe-fetch";
 import type { ClientStatus } from "./status";
-import { evaluateTrustPolicy, getTrustPolicy } from "./trust-policy";
+import { evaluateTrustPolicy, findDomainRule, getTrustPolicy } from "./trust-policy";
 
 export type IntakeOutcome = { status: ClientStatus; created: boolean };
 
@@ -24,9 +25,9 @@ export async function intakeClient(db: Db, key: ApiKeyIdentity, clientId: string
 
   const policy = await getTrustPolicy(db, key.environmentId);
   const hostname = new URL(clientId).hostname;
-  const denied = policy.deniedDomains.some((domain) => hostname === domain || hostname.endsWith(`.${domain}`));
-  const allowed = policy.allowedDomains.some((domain) => hostname === domain || hostname.endsWith(`.${domain}`));
-  const preview = !denied && allowed ? await previewClient(clientId, settings) : null;
+  const denied = findDomainRule(hostname, policy.deniedDomains) !== null;
+  const allowed = findDomainRule(hostname, policy.allowedDomains) !== null;
+  const preview = !denied && allowed ? await attachLogo(db, await previewClient(clientId, settings), settings) : null;
   const verdict = preview ? evaluateTrustPolicy(policy, preview) : null;
   const status: ClientStatus = denied ? "REJECTED" : verdict?.verdict === "allow" ? "APPROVED" : "PENDING";
   const reporter = `api-key:${key.label}`;
@@ -48,6 +49,7 @@ export async function intakeClient(db: Db, key: ApiKeyIdentity, clientId: string
                 warnings: [...preview.warnings, ...preview.errors] as unknown as Prisma.InputJsonValue,
                 fetchedAt: new Date(preview.fetchedAt),
                 cacheExpiresAt: preview.cacheExpiresAt ? new Date(preview.cacheExpiresAt) : null,
+                ...logoColumns(preview),
               }
             : {}),
         },

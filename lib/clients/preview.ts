@@ -1,5 +1,6 @@
 import { canonicalJson, sha256Hex } from "@/lib/crypto/canonical-json";
 import { cacheExpiresAt } from "./cache-policy";
+import { logoIssue, logoSrc, type LogoState } from "./logo";
 import { FetchRefusal, safeFetch, type SafeFetchOptions } from "./safe-fetch";
 import { validateClientMetadata, type CimdIssue } from "./validate";
 
@@ -23,6 +24,10 @@ export type ClientPreview = {
   keys: "none" | "jwks" | "jwks_uri";
   errors: CimdIssue[];
   warnings: CimdIssue[];
+  /** The logo_uri image: fetched and stored by attachLogo, never loaded from the publisher by a browser. */
+  logo: LogoState;
+  /** What the environment's trust policy says, and which of its entries said it (set by applyTrustPolicy). */
+  trust?: { verdict: "allow" | "deny" | "review"; rule: { list: "allowed" | "denied"; pattern: string } | null; explanation: string };
 };
 
 export type FetchSettings = Pick<SafeFetchOptions, "testing" | "resolve" | "timeoutMs">;
@@ -54,6 +59,7 @@ export async function previewClient(clientId: string, settings: FetchSettings = 
       keys: "none",
       errors: [{ code: error.code, field: "(fetch)", message: error.message }],
       warnings: [],
+      logo: { status: "none" },
     };
   }
   const described = describeDocument(clientId, document);
@@ -66,7 +72,14 @@ export async function previewClient(clientId: string, settings: FetchSettings = 
 }
 
 /** The preview of a document already stored, re-validated against today's rules (no fetch). */
-export function storedPreview(client: { clientId: string; metadata: unknown; fetchedAt: Date | null; cacheExpiresAt: Date | null }): ClientPreview {
+export function storedPreview(client: {
+  clientId: string;
+  metadata: unknown;
+  fetchedAt: Date | null;
+  cacheExpiresAt: Date | null;
+  logoId?: string | null;
+  logoError?: string | null;
+}): ClientPreview {
   const base = { clientId: client.clientId, hostname: safeHostname(client.clientId), fetchedAt: (client.fetchedAt ?? new Date(0)).toISOString() };
   if (client.metadata === null || client.metadata === undefined) {
     return {
@@ -85,9 +98,16 @@ export function storedPreview(client: { clientId: string; metadata: unknown; fet
       keys: "none",
       errors: [],
       warnings: [],
+      logo: { status: "none" },
     };
   }
-  return { ...base, ...describeDocument(client.clientId, client.metadata), cacheExpiresAt: client.cacheExpiresAt?.toISOString() ?? null };
+  const described = describeDocument(client.clientId, client.metadata);
+  const stored = { ...base, ...described, cacheExpiresAt: client.cacheExpiresAt?.toISOString() ?? null };
+  if (described.logo.status !== "not_fetched") return stored;
+  const url = described.logo.url;
+  if (client.logoId) return { ...stored, logo: { status: "stored", url, id: client.logoId, src: logoSrc(client.logoId) } };
+  if (client.logoError) return { ...stored, logo: { status: "refused", url, reason: client.logoError }, warnings: [...stored.warnings, logoIssue(client.logoError)] };
+  return stored;
 }
 
 function describeDocument(clientId: string, document: unknown) {
@@ -110,6 +130,7 @@ function describeDocument(clientId: string, document: unknown) {
     keys: ("jwks" in doc ? "jwks" : "jwks_uri" in doc ? "jwks_uri" : "none") as ClientPreview["keys"],
     errors: validation.errors,
     warnings: validation.warnings,
+    logo: (typeof doc.logo_uri === "string" ? { status: "not_fetched", url: doc.logo_uri } : { status: "none" }) as LogoState,
   };
 }
 

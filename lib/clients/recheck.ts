@@ -1,6 +1,7 @@
 import type { Db } from "@/lib/db/client";
 import { recordAuditEvents } from "@/lib/audit/record";
 import { applyMetadataRefresh } from "./clients";
+import { attachLogo } from "./logo";
 import { previewClient, type FetchSettings } from "./preview";
 
 export type RecheckSummary = { checked: number; changed: number; backToReview: number; failed: number };
@@ -31,7 +32,7 @@ export async function recheckDueClients(db: Db, settings: FetchSettings, options
   const summary: RecheckSummary = { checked: 0, changed: 0, backToReview: 0, failed: 0 };
   for (const client of due) {
     summary.checked++;
-    const preview = await previewClient(client.clientId, settings, now);
+    const preview = await attachLogo(db, await previewClient(client.clientId, settings, now), settings);
     try {
       const outcome = await applyMetadataRefresh(db, null, client.environmentId, client.id, preview);
       if (outcome.changes.length) summary.changed++;

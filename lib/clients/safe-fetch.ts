@@ -31,6 +31,8 @@ export class FetchRefusal extends Error {
   constructor(
     readonly code: FetchRefusalCode,
     message: string,
+    /** For wrong_content_type: the media type the server sent. */
+    readonly contentType?: string,
   ) {
     super(message);
     this.name = "FetchRefusal";
@@ -188,7 +190,7 @@ function get(
       const acceptable = mediaTypes.includes(contentType) || (mediaTypes === JSON_TYPES && contentType.endsWith("+json"));
       if (!acceptable) {
         res.destroy();
-        reject(new FetchRefusal("wrong_content_type", `The server sent ${contentType || "no content type"}, expected ${mediaTypes.join(" or ")}.`));
+        reject(new FetchRefusal("wrong_content_type", `The server sent ${contentType || "no content type"}, expected ${mediaTypes.join(" or ")}.`, contentType));
         return;
       }
       const chunks: Buffer[] = [];

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { describeEachDatabase } from "@/lib/db/test-harness";
 import { DomainError, StaleWriteError } from "@/lib/errors";
 import type { ClientPreview } from "./preview";
-import { DEFAULT_TRUST_POLICY, evaluateTrustPolicy, getTrustPolicy, TrustPolicySchema, updateTrustPolicy } from "./trust-policy";
+import { applyTrustPolicy, DEFAULT_TRUST_POLICY, domainRuleMatches, evaluateTrustPolicy, getTrustPolicy, TrustPolicySchema, updateTrustPolicy } from "./trust-policy";
 
 const preview = (hostname: string, redirects: string[], errors: ClientPreview["errors"] = []): ClientPreview => ({
   clientId: `https://${hostname}/client.json`,
@@ -22,6 +22,7 @@ const preview = (hostname: string, redirects: string[], errors: ClientPreview["e
   keys: "none",
   errors,
   warnings: [],
+  logo: { status: "none" },
 });
 
 describe("trust policy verdicts", () => {
@@ -56,6 +57,80 @@ describe("trust policy verdicts", () => {
     expect(TrustPolicySchema.safeParse({ allowedDomains: ["https://vscode.dev"], version: 0 }).success).toBe(false);
     expect(TrustPolicySchema.safeParse({ allowedDomains: ["vscode.dev:443"], version: 0 }).success).toBe(false);
     expect(TrustPolicySchema.parse({ allowedDomains: ["VSCode.dev"], version: 0 }).allowedDomains).toEqual(["vscode.dev"]);
+  });
+});
+
+describe("wildcard domain rules", () => {
+  it("*.example.com covers any subdomain at any depth, never the apex itself", () => {
+    expect(domainRuleMatches("a.example.com", "*.example.com")).toBe(true);
+    expect(domainRuleMatches("a.b.example.com", "*.example.com")).toBe(true);
+    expect(domainRuleMatches("A.Example.COM:8443", "*.example.com")).toBe(true);
+    expect(domainRuleMatches("example.com", "*.example.com")).toBe(false);
+    expect(domainRuleMatches("badexample.com", "*.example.com")).toBe(false);
+    expect(domainRuleMatches("example.com.evil.test", "*.example.com")).toBe(false);
+  });
+
+  it("a plain entry keeps its meaning: the host itself and every subdomain", () => {
+    expect(domainRuleMatches("example.com", "example.com")).toBe(true);
+    expect(domainRuleMatches("a.example.com", "example.com")).toBe(true);
+    expect(domainRuleMatches("notexample.com", "example.com")).toBe(false);
+  });
+
+  it("a wildcard allow approves a subdomain but leaves the apex to review", () => {
+    const policy = { ...DEFAULT_TRUST_POLICY, allowedDomains: ["*.agents.example"] };
+    expect(evaluateTrustPolicy(policy, preview("one.agents.example", ["https://one.agents.example/cb"]))).toMatchObject({
+      verdict: "allow",
+      rule: { list: "allowed", pattern: "*.agents.example" },
+      explanation: "Allowed by *.agents.example in the trust policy.",
+    });
+    expect(evaluateTrustPolicy(policy, preview("agents.example", ["https://agents.example/cb"]))).toMatchObject({ verdict: "review", rule: null });
+  });
+
+  it("a wildcard deny refuses subdomains, and a deny wins over an allow", () => {
+    const policy = { ...DEFAULT_TRUST_POLICY, allowedDomains: ["example.com"], deniedDomains: ["*.evil.example.com"] };
+    const verdict = evaluateTrustPolicy(policy, preview("x.evil.example.com", ["https://x.evil.example.com/cb"]));
+    expect(verdict).toMatchObject({ verdict: "deny", rule: { list: "denied", pattern: "*.evil.example.com" }, explanation: "Denied by *.evil.example.com in the trust policy." });
+    expect(verdict.issues[0]!.message).toBe("The trust policy denies clients from *.evil.example.com.");
+    expect(evaluateTrustPolicy(policy, preview("evil.example.com", ["https://evil.example.com/cb"])).verdict).toBe("allow");
+  });
+
+  it.each([
+    ["*", /would match every domain/],
+    ["*.", /would match every domain/],
+    ["*.com", /whole top-level domain/],
+    ["foo.*.example.com", /only stand for the whole first label/],
+    ["*example.com", /only stand for the whole first label/],
+    ["example.*", /only stand for the whole first label/],
+    ["*.*.example.com", /only stand for the whole first label/],
+    ["https://example.com", /without a scheme/],
+    ["*.example.com/path", /without a scheme/],
+    ["example.com:443", /without a scheme/],
+    ["user@example.com", /without a scheme/],
+    ["com", /is not a domain name/],
+    ["exa mple.com", /is not a domain name/],
+  ])("refuses %s with a clear message", (entry, message) => {
+    const result = TrustPolicySchema.safeParse({ allowedDomains: ["vscode.dev", entry], version: 0 });
+    expect(result.success).toBe(false);
+    expect(result.error!.issues[0]).toMatchObject({ path: ["allowedDomains", 1], message: expect.stringMatching(message) });
+  });
+
+  it("accepts wildcards, plain hosts and localhost, lower-cased", () => {
+    expect(TrustPolicySchema.parse({ allowedDomains: ["*.Example.com", "vscode.dev", "localhost"], deniedDomains: ["*.evil.example"], version: 0 })).toMatchObject({
+      allowedDomains: ["*.example.com", "vscode.dev", "localhost"],
+      deniedDomains: ["*.evil.example"],
+    });
+  });
+});
+
+describe("the rule the preview names", () => {
+  it("says which entry decided, or that none matched", () => {
+    const policy = { ...DEFAULT_TRUST_POLICY, allowedDomains: ["*.example.com"], deniedDomains: ["evil.example"] };
+    const named = (host: string) => applyTrustPolicy(preview(host, [`https://${host}/cb`]), evaluateTrustPolicy(policy, preview(host, [`https://${host}/cb`]))).trust;
+    expect(named("a.example.com")).toMatchObject({ verdict: "allow", explanation: "Allowed by *.example.com in the trust policy." });
+    expect(named("evil.example")).toMatchObject({ verdict: "deny", explanation: "Denied by evil.example in the trust policy." });
+    expect(named("other.test")).toMatchObject({ verdict: "review", rule: null, explanation: "No rule matched: needs review." });
+    const broken = preview("a.example.com", ["https://a.example.com/cb"], [{ code: "client_secret_present", field: "client_secret", message: "x" }]);
+    expect(evaluateTrustPolicy(policy, broken).explanation).toMatch(/Allowed by \*\.example\.com .* needs review/);
   });
 });
 

@@ -22,11 +22,40 @@ export const DEFAULT_TRUST_POLICY: TrustPolicyValues = {
   version: 0,
 };
 
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+/**
+ * Why a trust-policy entry is not a domain rule, or null when it is one. Two
+ * forms exist: a plain host ("example.com": that host and every subdomain of
+ * it, as entries always meant) and a wildcard ("*.example.com": any subdomain,
+ * never example.com itself). "localhost" is accepted for local testing: the
+ * fetcher never reaches loopback outside tests anyway.
+ */
+export function domainRuleProblem(entry: string): string | null {
+  if (entry === "*" || entry === "*.") return `"${entry}" would match every domain. Write a wildcard under a domain, such as *.example.com.`;
+  if (/^[a-z][a-z0-9+.-]*:\/\//.test(entry) || entry.includes("/") || /:\d*$/.test(entry) || entry.includes("@")) {
+    return `"${entry}" is not a domain: enter it without a scheme (https://), path or port, such as example.com or *.example.com.`;
+  }
+  const wildcard = entry.startsWith("*.");
+  const rest = wildcard ? entry.slice(2) : entry;
+  if (rest.includes("*")) return `"${entry}": * may only stand for the whole first label, as in *.example.com (not in the middle or at the end).`;
+  if (rest === "localhost") return null;
+  if (!HOSTNAME.test(rest)) {
+    return wildcard && !rest.includes(".")
+      ? `"${entry}" would match a whole top-level domain. Put the wildcard under a registered domain, such as *.example.com.`
+      : `"${entry}" is not a domain name. Enter one such as vscode.dev or *.example.com.`;
+  }
+  return null;
+}
+
 const DomainSchema = z
   .string()
   .trim()
   .toLowerCase()
-  .regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "Enter a domain name such as vscode.dev (no scheme, path or port).");
+  .superRefine((entry, ctx) => {
+    const problem = domainRuleProblem(entry);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
 
 export const TrustPolicySchema = z.object({
   allowedDomains: z.array(DomainSchema).max(500).default([]),
@@ -80,10 +109,24 @@ export async function updateTrustPolicy(db: Db, actor: AuditActor, environmentId
   });
 }
 
-export type TrustVerdict = { verdict: "allow" | "deny" | "review"; issues: CimdIssue[]; matchedDomain: string | null };
+/** The trust-policy entry that decided a client, if any. */
+export type TrustRule = { list: "allowed" | "denied"; pattern: string } | null;
+export type TrustVerdict = { verdict: "allow" | "deny" | "review"; issues: CimdIssue[]; matchedDomain: string | null; rule: TrustRule; explanation: string };
 
-function matches(host: string, domain: string): boolean {
-  return host === domain || host.endsWith(`.${domain}`);
+/**
+ * Whether a host falls under a trust-policy entry. A wildcard "*.example.com"
+ * covers a.example.com and a.b.example.com but not example.com; a plain entry
+ * covers the host itself and all its subdomains.
+ */
+export function domainRuleMatches(host: string, rule: string): boolean {
+  const name = host.replace(/:\d+$/, "").replace(/\.$/, "").toLowerCase();
+  if (rule.startsWith("*.")) return name.endsWith(rule.slice(1)) && name.length > rule.length - 1;
+  return name === rule || name.endsWith(`.${rule}`);
+}
+
+/** The first entry of a list that covers the host: the one the preview names. */
+export function findDomainRule(host: string, rules: readonly string[]): string | null {
+  return rules.find((rule) => domainRuleMatches(host, rule)) ?? null;
 }
 
 /**
@@ -95,7 +138,7 @@ function matches(host: string, domain: string): boolean {
 export function evaluateTrustPolicy(policy: TrustPolicyValues, preview: ClientPreview): TrustVerdict {
   const host = preview.hostname.replace(/:\d+$/, "").toLowerCase();
   const issues: CimdIssue[] = [];
-  const denied = policy.deniedDomains.find((domain) => matches(host, domain)) ?? null;
+  const denied = findDomainRule(host, policy.deniedDomains);
   if (denied) issues.push({ code: "domain_denied", field: "client_id", message: `The trust policy denies clients from ${denied}.` });
   for (const redirect of preview.redirects) {
     const redirectHost = redirect.host.replace(/:\d+$/, "").replace(/^\[|\]$/g, "");
@@ -106,12 +149,25 @@ export function evaluateTrustPolicy(policy: TrustPolicyValues, preview: ClientPr
       issues.push({ code: "redirect_not_same_origin", field: "redirect_uris", message: `${redirect.uri} is not on ${preview.hostname}; this environment requires same-origin redirects.` });
     }
   }
-  if (issues.length) return { verdict: "deny", issues, matchedDomain: denied };
-  const allowed = policy.allowedDomains.find((domain) => matches(host, domain)) ?? null;
-  return { verdict: allowed && preview.fetched && preview.errors.length === 0 ? "allow" : "review", issues, matchedDomain: allowed };
+  if (issues.length) {
+    return {
+      verdict: "deny",
+      issues,
+      matchedDomain: denied,
+      rule: denied ? { list: "denied", pattern: denied } : null,
+      explanation: denied ? `Denied by ${denied} in the trust policy.` : "Refused by the trust policy's redirect rules.",
+    };
+  }
+  const allowed = findDomainRule(host, policy.allowedDomains);
+  const rule: TrustRule = allowed ? { list: "allowed", pattern: allowed } : null;
+  if (!allowed) return { verdict: "review", issues, matchedDomain: null, rule, explanation: "No rule matched: needs review." };
+  if (preview.fetched && preview.errors.length === 0) return { verdict: "allow", issues, matchedDomain: allowed, rule, explanation: `Allowed by ${allowed} in the trust policy.` };
+  const why = preview.fetched ? "the document does not pass validation" : "its metadata could not be fetched";
+  return { verdict: "review", issues, matchedDomain: allowed, rule, explanation: `Allowed by ${allowed} in the trust policy, but ${why}: needs review.` };
 }
 
-/** The preview with the policy's refusals added to the rule failures, as the review screen shows them. */
+/** The preview with the policy's refusals added to the rule failures and the deciding rule named, as the review screen shows them. */
 export function applyTrustPolicy(preview: ClientPreview, verdict: TrustVerdict): ClientPreview {
-  return verdict.issues.length ? { ...preview, errors: [...preview.errors, ...verdict.issues] } : preview;
+  const trust = { verdict: verdict.verdict, rule: verdict.rule, explanation: verdict.explanation };
+  return { ...preview, trust, errors: verdict.issues.length ? [...preview.errors, ...verdict.issues] : preview.errors };
 }

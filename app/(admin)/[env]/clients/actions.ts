@@ -6,8 +6,9 @@ import { z } from "zod";
 import { runAdminAction } from "@/lib/actions/run-admin-action";
 import { clientIpFrom } from "@/lib/auth/request-context";
 import type { CurrentAdmin } from "@/lib/auth/session";
-import { applyMetadataRefresh, getClient, registerClient, RegisterClientSchema, reviewClient, ReviewClientSchema } from "@/lib/clients/clients";
+import { applyMetadataRefresh, deleteClient, DeleteClientSchema, getClient, registerClient, RegisterClientSchema, reviewClient, ReviewClientSchema } from "@/lib/clients/clients";
 import { fetchSettingsFromEnv } from "@/lib/clients/fetch-settings";
+import { attachLogo } from "@/lib/clients/logo";
 import { previewClient, type ClientPreview } from "@/lib/clients/preview";
 import { applyTrustPolicy, evaluateTrustPolicy, getTrustPolicy, TrustPolicySchema, updateTrustPolicy } from "@/lib/clients/trust-policy";
 import { getDb } from "@/lib/db/client";
@@ -27,16 +28,17 @@ async function environmentId(key: string): Promise<string> {
 const EnvironmentKeySchema = z.string().regex(/^[a-z0-9-]{1,32}$/);
 const PreviewInputSchema = z.object({ environment: EnvironmentKeySchema, clientId: z.string().trim().min(1, "Paste the client_id URL.").max(2_048) });
 
-/** Fetches, validates, and adds what the environment's trust policy refuses. */
-async function reviewablePreview(environmentKey: string, clientId: string): Promise<ClientPreview> {
-  const preview = await previewClient(clientId, fetchSettingsFromEnv());
+/** Fetches, validates, and adds what the environment's trust policy refuses (and, to show or keep, the logo). */
+async function reviewablePreview(environmentKey: string, clientId: string, options: { logo: boolean }): Promise<ClientPreview> {
+  const fetched = await previewClient(clientId, fetchSettingsFromEnv());
+  const preview = options.logo ? await attachLogo(getDb(), fetched, fetchSettingsFromEnv()) : fetched;
   const policy = await getTrustPolicy(getDb(), await environmentId(environmentKey));
   return applyTrustPolicy(preview, evaluateTrustPolicy(policy, preview));
 }
 
 /** Fetching is read-only but reaches out to the internet, so it needs an admin, like registering. */
 export async function previewClientAction(input: unknown) {
-  return runAdminAction("ADMIN", PreviewInputSchema, input, async (_admin, data) => reviewablePreview(data.environment, data.clientId));
+  return runAdminAction("ADMIN", PreviewInputSchema, input, async (_admin, data) => reviewablePreview(data.environment, data.clientId, { logo: true }));
 }
 
 const RegisterInputSchema = RegisterClientSchema.extend({ environment: EnvironmentKeySchema, previewedHash: z.string().nullable() });
@@ -45,7 +47,7 @@ export async function registerClientAction(input: unknown) {
   return runAdminAction("ADMIN", RegisterInputSchema, input, async (admin, data) => {
     // Fetched again here: what the browser previewed is never trusted, and a
     // document that changed since the admin looked must be looked at again.
-    const preview = await reviewablePreview(data.environment, data.clientId);
+    const preview = await reviewablePreview(data.environment, data.clientId, { logo: true });
     if (data.decision === "approve" && preview.metadataHash !== data.previewedHash) {
       throw new DomainError("The client's metadata changed since you previewed it. Preview it again before approving.");
     }
@@ -64,7 +66,7 @@ export async function reviewClientAction(input: unknown) {
     if (data.decision === "approve") {
       // Approval is judged on the document as it is now, not as it was stored.
       const stored = await getClient(getDb(), envId, data.id);
-      const preview = await reviewablePreview(data.environment, stored.clientId);
+      const preview = await reviewablePreview(data.environment, stored.clientId, { logo: false });
       if (preview.metadataHash !== stored.metadataHash) {
         validity = { approvable: false, reason: "The client's metadata changed since it was last fetched. Refresh it and review the changes first." };
       } else if (!preview.fetched || preview.errors.length) {
@@ -77,13 +79,23 @@ export async function reviewClientAction(input: unknown) {
   });
 }
 
+const DeleteInputSchema = DeleteClientSchema.extend({ environment: EnvironmentKeySchema });
+
+export async function deleteClientAction(input: unknown) {
+  return runAdminAction("ADMIN", DeleteInputSchema, input, async (admin, data) => {
+    const deleted = await deleteClient(getDb(), await actorFrom(admin), await environmentId(data.environment), data);
+    revalidatePath(`/${data.environment}/clients`);
+    return deleted;
+  });
+}
+
 const RefreshInputSchema = z.object({ environment: EnvironmentKeySchema, id: z.uuid() });
 
 export async function refreshClientAction(input: unknown) {
   return runAdminAction("ADMIN", RefreshInputSchema, input, async (admin, data) => {
     const envId = await environmentId(data.environment);
     const stored = await getClient(getDb(), envId, data.id);
-    const preview = await previewClient(stored.clientId, fetchSettingsFromEnv());
+    const preview = await attachLogo(getDb(), await previewClient(stored.clientId, fetchSettingsFromEnv()), fetchSettingsFromEnv());
     const outcome = await applyMetadataRefresh(getDb(), await actorFrom(admin), envId, data.id, preview);
     revalidatePath(`/${data.environment}/clients`);
     return outcome;

@@ -6,6 +6,7 @@ import { requireAdmin } from "@/lib/auth/session";
 import { ClientListQuerySchema, listClients, pendingClientCount } from "@/lib/clients/clients";
 import { getDb } from "@/lib/db/client";
 import { environmentFromParams } from "@/lib/environments/current";
+import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { PageHeader } from "@/components/ui/page-header";
 import { ClientsTable } from "@/components/clients/clients-table";
@@ -23,7 +24,9 @@ export default async function ClientsPage({
 }) {
   const admin = await requireAdmin("VIEWER");
   const environment = await environmentFromParams(params);
-  const query = ClientListQuerySchema.parse(await searchParams);
+  const search = await searchParams;
+  const query = ClientListQuerySchema.parse(search);
+  const deleted = typeof search.deleted === "string" ? search.deleted.slice(0, 2_048) : null;
   const [{ rows, total }, pending, policy] = await Promise.all([
     listClients(getDb(), environment.id, query),
     pendingClientCount(getDb(), environment.id),
@@ -45,6 +48,7 @@ export default async function ClientsPage({
         }
       />
       <div className="space-y-6">
+        {deleted ? <Alert tone="success">Deleted {deleted}. It leaves the configuration at the next publish.</Alert> : null}
         <ClientsTable environment={environment.key} rows={rows} total={total} query={query} canRegister={canMutate(admin.role)} />
         <TrustPolicyForm environment={environment.key} policy={policy} editable={canMutate(admin.role)} />
       </div>

@@ -6,6 +6,7 @@ import { canMutate } from "@/lib/auth/roles";
 import { requireAdmin } from "@/lib/auth/session";
 import { getClient } from "@/lib/clients/clients";
 import { storedPreview } from "@/lib/clients/preview";
+import { applyTrustPolicy, evaluateTrustPolicy, getTrustPolicy } from "@/lib/clients/trust-policy";
 import { getDb } from "@/lib/db/client";
 import { NotFoundError } from "@/lib/errors";
 import { environmentFromParams } from "@/lib/environments/current";
@@ -15,6 +16,7 @@ import { RelativeTime } from "@/components/ui/relative-time";
 import { ClientPreviewCard } from "@/components/clients/client-preview-card";
 import { STATUS_TONE } from "@/components/clients/clients-table";
 import { ReviewClientForm } from "@/components/clients/review-client-form";
+import { DeleteClientButton } from "@/components/clients/delete-client-button";
 
 export const metadata: Metadata = { title: "Client" };
 
@@ -27,7 +29,8 @@ export default async function ClientPage({ params }: { params: Promise<{ env: st
     if (error instanceof NotFoundError) notFound();
     throw error;
   });
-  const preview = storedPreview(client);
+  const stored = storedPreview(client);
+  const preview = applyTrustPolicy(stored, evaluateTrustPolicy(await getTrustPolicy(getDb(), environment.id), stored));
   return (
     <>
       <PageHeader
@@ -52,6 +55,7 @@ export default async function ClientPage({ params }: { params: Promise<{ env: st
       <div className="grid gap-6 xl:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
         <ClientPreviewCard preview={preview} />
         {canMutate(admin.role) ? (
+          <div className="space-y-6">
           <ReviewClientForm
             environment={environment.key}
             client={{
@@ -65,6 +69,8 @@ export default async function ClientPage({ params }: { params: Promise<{ env: st
               approvable: preview.fetched && preview.errors.length === 0,
             }}
           />
+          <DeleteClientButton environment={environment.key} client={{ id: client.id, version: client.version, label: preview.name ? `${preview.name} (${preview.hostname})` : preview.hostname }} />
+          </div>
         ) : (
           <div className="rounded-lg border bg-surface p-5 text-sm">
             <h2 className="font-medium">Limits</h2>
