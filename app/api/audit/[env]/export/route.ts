@@ -73,3 +73,14 @@ export async function GET(request: Request, { params }: { params: Promise<{ env:
     },
   });
 }
+
+// Still checks the session first, so that probing it tells a stranger nothing.
+export async function POST(): Promise<Response> {
+  try {
+    await requireAdmin("AUDITOR", { onFail: "throw" });
+  } catch (error) {
+    if (error instanceof AccessError) return json(error.status, { error: error.message });
+    throw error;
+  }
+  return Response.json({ error: "Use GET." }, { status: 405, headers: { Allow: "GET", "Cache-Control": "no-store" } });
+}

@@ -25,3 +25,14 @@ export async function GET(request: Request, { params }: { params: Promise<{ env:
   if (!environment) return json(404, { error: `There is no environment "${env}".` });
   return json(200, await auditEventsStoredAfter(db, environment.id, AuditFilterSchema.parse(Object.fromEntries(search)), after.data));
 }
+
+// Still checks the session first, so that probing it tells a stranger nothing.
+export async function POST(): Promise<Response> {
+  try {
+    await requireAdmin("AUDITOR", { onFail: "throw" });
+  } catch (error) {
+    if (error instanceof AccessError) return json(error.status, { error: error.message });
+    throw error;
+  }
+  return Response.json({ error: "Use GET." }, { status: 405, headers: { Allow: "GET", "Cache-Control": "no-store" } });
+}
