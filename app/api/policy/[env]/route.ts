@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AccessError, requireAdmin } from "@/lib/auth/session";
+import { authenticateRoute, methodNotAllowed } from "@/lib/http/route-auth";
 import { getDb } from "@/lib/db/client";
 import { findEnvironment } from "@/lib/environments/environments";
 import { POLICY_SERIALIZATIONS, exportPolicy, serializePolicy } from "@/lib/policy-io/document";
@@ -9,22 +9,12 @@ import { POLICY_SERIALIZATIONS, exportPolicy, serializePolicy } from "@/lib/poli
 
 const json = (status: number, body: unknown) => Response.json(body, { status, headers: { "Cache-Control": "no-store" } });
 
-async function authenticate(): Promise<Response | null> {
-  try {
-    await requireAdmin("VIEWER", { onFail: "throw" });
-    return null;
-  } catch (error) {
-    if (error instanceof AccessError) return json(error.status, { error: error.message });
-    throw error;
-  }
-}
-
 const QuerySchema = z.object({ format: z.enum(POLICY_SERIALIZATIONS, 'Choose format "json" or "yaml".').default("json") });
 const CONTENT_TYPES = { json: "application/json; charset=utf-8", yaml: "application/yaml; charset=utf-8" } as const;
 
 export async function GET(request: Request, { params }: { params: Promise<{ env: string }> }): Promise<Response> {
-  const refused = await authenticate();
-  if (refused) return refused;
+  const auth = await authenticateRoute("VIEWER");
+  if (!auth.ok) return auth.response;
 
   const query = QuerySchema.safeParse({ format: new URL(request.url).searchParams.get("format") ?? undefined });
   if (!query.success) return json(400, { error: query.error.issues[0]!.message });
@@ -45,9 +35,5 @@ export async function GET(request: Request, { params }: { params: Promise<{ env:
   });
 }
 
-// Still checks the session first, so that probing it tells a stranger nothing.
-export async function POST(): Promise<Response> {
-  const refused = await authenticate();
-  if (refused) return refused;
-  return json(405, { error: "Download the policy with GET; import it from the Policy page." });
-}
+// A method the route does not offer; the session is still checked first.
+export const POST = methodNotAllowed("VIEWER", "GET", "Download the policy with GET; import it from the Policy page.");

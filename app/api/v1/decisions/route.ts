@@ -1,4 +1,4 @@
-import { AccessError, requireAdmin } from "@/lib/auth/session";
+import { authenticateRoute, methodNotAllowed } from "@/lib/http/route-auth";
 import { getDb } from "@/lib/db/client";
 import { findEnvironment } from "@/lib/environments/environments";
 import { readJsonBody } from "@/lib/http/json-body";
@@ -15,19 +15,9 @@ import { DECISION_BODY_MAX_BYTES, DecisionApiRequestSchema, fieldErrorsOf, toDec
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   Response.json(body, { status, headers: { "Cache-Control": "no-store", ...headers } });
 
-async function authenticate(): Promise<Response | null> {
-  try {
-    await requireAdmin("VIEWER", { onFail: "throw" });
-    return null;
-  } catch (error) {
-    if (error instanceof AccessError) return json(error.status, { error: error.message });
-    throw error;
-  }
-}
-
 export async function POST(request: Request): Promise<Response> {
-  const refused = await authenticate();
-  if (refused) return refused;
+  const auth = await authenticateRoute("VIEWER");
+  if (!auth.ok) return auth.response;
 
   const body = await readJsonBody(request, DECISION_BODY_MAX_BYTES);
   if (!body.ok) return json(body.status, { error: body.error });
@@ -55,9 +45,5 @@ export async function POST(request: Request): Promise<Response> {
   });
 }
 
-// Still checks the session first, so that probing it tells a stranger nothing.
-export async function GET(): Promise<Response> {
-  const refused = await authenticate();
-  if (refused) return refused;
-  return json(405, { error: "Use POST with a JSON body." }, { Allow: "POST" });
-}
+// A method the route does not offer; the session is still checked first.
+export const GET = methodNotAllowed("VIEWER", "POST", "Use POST with a JSON body.");

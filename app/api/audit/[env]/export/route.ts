@@ -1,6 +1,6 @@
 import { headers } from "next/headers";
 import { z } from "zod";
-import { AccessError, requireAdmin, type CurrentAdmin } from "@/lib/auth/session";
+import { authenticateRoute, methodNotAllowed } from "@/lib/http/route-auth";
 import { clientIpFrom } from "@/lib/auth/request-context";
 import { EXPORT_FORMATS, exportAuditEvents, recordAuditExport } from "@/lib/audit/export";
 import { AuditFilterSchema } from "@/lib/audit/query";
@@ -14,13 +14,9 @@ const FormatSchema = z.enum(EXPORT_FORMATS, 'Choose format "csv" or "jsonl".');
 const CONTENT_TYPES = { csv: "text/csv; charset=utf-8", jsonl: "application/x-ndjson; charset=utf-8" } as const;
 
 export async function GET(request: Request, { params }: { params: Promise<{ env: string }> }): Promise<Response> {
-  let admin: CurrentAdmin;
-  try {
-    admin = await requireAdmin("AUDITOR", { onFail: "throw" });
-  } catch (error) {
-    if (error instanceof AccessError) return json(error.status, { error: error.message });
-    throw error;
-  }
+  const auth = await authenticateRoute("AUDITOR");
+  if (!auth.ok) return auth.response;
+  const { admin } = auth;
   const search = new URL(request.url).searchParams;
   const format = FormatSchema.safeParse(search.get("format") ?? "csv");
   if (!format.success) return json(400, { error: format.error.issues[0]!.message });
@@ -74,13 +70,5 @@ export async function GET(request: Request, { params }: { params: Promise<{ env:
   });
 }
 
-// Still checks the session first, so that probing it tells a stranger nothing.
-export async function POST(): Promise<Response> {
-  try {
-    await requireAdmin("AUDITOR", { onFail: "throw" });
-  } catch (error) {
-    if (error instanceof AccessError) return json(error.status, { error: error.message });
-    throw error;
-  }
-  return Response.json({ error: "Use GET." }, { status: 405, headers: { Allow: "GET", "Cache-Control": "no-store" } });
-}
+// A method the route does not offer; the session is still checked first.
+export const POST = methodNotAllowed("AUDITOR", "GET", "Use GET.");

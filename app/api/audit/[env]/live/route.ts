@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AccessError, requireAdmin } from "@/lib/auth/session";
+import { authenticateRoute, methodNotAllowed } from "@/lib/http/route-auth";
 import { AuditFilterSchema, auditEventsStoredAfter } from "@/lib/audit/query";
 import { getDb } from "@/lib/db/client";
 import { findEnvironment } from "@/lib/environments/environments";
@@ -10,12 +10,8 @@ const json = (status: number, body: unknown) => Response.json(body, { status, he
 const AfterSchema = z.string().regex(/^\d{1,19}$/, "Send afterSeq, the position the page last saw.");
 
 export async function GET(request: Request, { params }: { params: Promise<{ env: string }> }): Promise<Response> {
-  try {
-    await requireAdmin("AUDITOR", { onFail: "throw" });
-  } catch (error) {
-    if (error instanceof AccessError) return json(error.status, { error: error.message });
-    throw error;
-  }
+  const auth = await authenticateRoute("AUDITOR");
+  if (!auth.ok) return auth.response;
   const search = new URL(request.url).searchParams;
   const after = AfterSchema.safeParse(search.get("afterSeq"));
   if (!after.success) return json(400, { error: after.error.issues[0]!.message });
@@ -26,13 +22,5 @@ export async function GET(request: Request, { params }: { params: Promise<{ env:
   return json(200, await auditEventsStoredAfter(db, environment.id, AuditFilterSchema.parse(Object.fromEntries(search)), after.data));
 }
 
-// Still checks the session first, so that probing it tells a stranger nothing.
-export async function POST(): Promise<Response> {
-  try {
-    await requireAdmin("AUDITOR", { onFail: "throw" });
-  } catch (error) {
-    if (error instanceof AccessError) return json(error.status, { error: error.message });
-    throw error;
-  }
-  return Response.json({ error: "Use GET." }, { status: 405, headers: { Allow: "GET", "Cache-Control": "no-store" } });
-}
+// A method the route does not offer; the session is still checked first.
+export const POST = methodNotAllowed("AUDITOR", "GET", "Use GET.");
