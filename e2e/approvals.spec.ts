@@ -58,8 +58,8 @@ test.beforeAll(async () => {
         INSERT INTO "Role" (id, "environmentId", name, "claimName", "claimValue", "updatedAt")
         SELECT gen_random_uuid(), id, 'analyst', 'groups', 'sales-analysts', now() FROM "Environment" WHERE key = 'dev' RETURNING id
       )
-      INSERT INTO "Grant" (id, "roleId", "toolId", "requiredScopes")
-      SELECT gen_random_uuid(), role.id, "Tool".id, ARRAY['tools:sales.read'] FROM role, "Tool"`,
+      INSERT INTO "Grant" (id, "roleId", "toolId", "requiredScopes", "updatedAt")
+      SELECT gen_random_uuid(), role.id, "Tool".id, ARRAY['tools:sales.read'], now() FROM role, "Tool"`,
     );
     await client.query(
       `INSERT INTO "Client" (id, "environmentId", "clientId", status, "updatedAt") SELECT gen_random_uuid(), id, $1, 'APPROVED', now() FROM "Environment" WHERE key = 'dev'`,
