@@ -14,6 +14,7 @@ export function AppShell({
   environments,
   fallbackEnvironment,
   pendingClients,
+  pendingApprovals = {},
   admin,
   children,
 }: {
@@ -21,6 +22,8 @@ export function AppShell({
   fallbackEnvironment: string;
   /** Clients waiting for review, per environment key: the sidebar shows the count. */
   pendingClients: Record<string, number>;
+  /** Approval requests waiting for a decision, per environment key. */
+  pendingApprovals?: Record<string, number>;
   admin: { email: string; name: string | null; role: string };
   children: ReactNode;
 }) {
@@ -41,7 +44,7 @@ export function AppShell({
         Skip to content
       </a>
       <aside className="sticky top-0 hidden h-screen w-60 shrink-0 border-r bg-sidebar lg:block">
-        <Sidebar environments={environments} current={current} pendingClients={pendingClients[current] ?? 0} />
+        <Sidebar environments={environments} current={current} pendingClients={pendingClients[current] ?? 0} pendingApprovals={pendingApprovals[current] ?? 0} />
       </aside>
       {drawerOpen ? (
         <div className="fixed inset-0 z-40 lg:hidden" role="dialog" aria-modal="true" aria-label="Navigation">
@@ -50,7 +53,7 @@ export function AppShell({
             <Button variant="ghost" size="icon" className="absolute top-3 right-3" aria-label="Close navigation" onClick={() => setDrawerOpen(false)}>
               <X className="h-4 w-4" aria-hidden />
             </Button>
-            <Sidebar environments={environments} current={current} pendingClients={pendingClients[current] ?? 0} onNavigate={() => setDrawerOpen(false)} />
+            <Sidebar environments={environments} current={current} pendingClients={pendingClients[current] ?? 0} pendingApprovals={pendingApprovals[current] ?? 0} onNavigate={() => setDrawerOpen(false)} />
           </aside>
         </div>
       ) : null}

@@ -1,4 +1,4 @@
-import { Activity, Boxes, FileClock, FlaskConical, KeyRound, LayoutDashboard, Settings, ShieldCheck, Users } from "lucide-react";
+import { Activity, BellRing, Boxes, FileClock, FlaskConical, KeyRound, LayoutDashboard, Settings, ShieldCheck, Users } from "lucide-react";
 
 /** The sections scoped to one environment; their URLs start with /<env>. */
 export const ENVIRONMENT_NAV = [
@@ -7,6 +7,7 @@ export const ENVIRONMENT_NAV = [
   { segment: "roles", label: "Roles & Scopes", icon: KeyRound },
   { segment: "access", label: "Test access", icon: FlaskConical },
   { segment: "clients", label: "Clients", icon: Users },
+  { segment: "approvals", label: "Approvals", icon: BellRing },
   { segment: "config", label: "Config", icon: FileClock },
   { segment: "audit", label: "Audit", icon: Activity },
 ] as const;

@@ -11,11 +11,13 @@ export function Sidebar({
   environments,
   current,
   pendingClients,
+  pendingApprovals = 0,
   onNavigate,
 }: {
   environments: EnvironmentSummary[];
   current: string;
   pendingClients: number;
+  pendingApprovals?: number;
   onNavigate?: () => void;
 }) {
   const pathname = usePathname();
@@ -38,7 +40,13 @@ export function Sidebar({
                 active={active}
                 icon={item.icon}
                 label={item.label}
-                count={item.segment === "clients" && pendingClients > 0 ? { value: pendingClients, label: `${pendingClients} waiting for review` } : undefined}
+                count={
+                  item.segment === "clients" && pendingClients > 0
+                    ? { value: pendingClients, label: `${pendingClients} waiting for review` }
+                    : item.segment === "approvals" && pendingApprovals > 0
+                      ? { value: pendingApprovals, label: `${pendingApprovals} waiting for a decision` }
+                      : undefined
+                }
                 onNavigate={onNavigate}
               />
             </li>

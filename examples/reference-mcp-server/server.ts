@@ -8,6 +8,7 @@
  * Run it alone with `npx tsx examples/reference-mcp-server/server.ts`; set
  * WARDEN_URL (and the variables listed in enforcementFromEnv) to enforce.
  */
+import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { McpServer, type RegisteredTool } from "@modelcontextprotocol/sdk/server/mcp.js";
@@ -15,6 +16,7 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from "jose";
 import { z } from "zod";
 import {
+  createApprovalClient,
   createAuditReporter,
   createWardenClient,
   denialText,
@@ -23,8 +25,10 @@ import {
   resourceMetadataUrl,
   scopeChallengeFor,
   unauthorizedChallenge,
+  type ApprovalClient,
   type AuditReporter,
   type WardenClient,
+  type WardenDecision,
 } from "../../sdk/src/index";
 
 export type ReferenceToolOverrides = { getInvoiceDescription?: string; extraTool?: boolean; dropRefund?: boolean };
@@ -97,11 +101,15 @@ export type EnforcementOptions = {
   /** This server's canonical resource URI: tokens must carry it as `aud` (RFC 8707). Defaults to the URL it listens on. */
   resource?: string;
   scopesSupported?: string[];
+  /** Calls to tools that need a human's approval wait for it here; without it they are refused. */
+  approvals?: ApprovalClient;
+  /** How long an approval request may wait, when shorter than the environment's expiry. */
+  approvalExpiresInSeconds?: number;
 };
 
 export type RunningReferenceServer = { url: string; close: () => Promise<void>; server: Server; resource: string };
 
-type JsonRpcMessage = { jsonrpc?: string; id?: unknown; method?: string; params?: { name?: unknown } };
+type JsonRpcMessage = { jsonrpc?: string; id?: unknown; method?: string; params?: { name?: unknown; arguments?: unknown } };
 
 /**
  * Serves the reference server over Streamable HTTP (stateless: a fresh server
@@ -202,7 +210,14 @@ async function serveEnforced(
     if (message.method !== "tools/call" || typeof message.params?.name !== "string") continue;
     const tool = message.params.name;
     const decision = enforce.warden.authorize(claims, clientId, tool);
-    enforce.audit?.recordDecision({ decision, subject, clientId, server: enforce.warden.config?.server ?? null, tool, requestId: requestIdOf(message), ip });
+    const server = enforce.warden.config?.server ?? null;
+    if (decision.decision === "allow" && decision.requiresApproval) {
+      // The call waits here, before anything runs, until a human decides or the request expires.
+      const denial = await awaitApproval(enforce, { decision, subject, clientId, server, tool, args: message.params.arguments ?? {}, ip });
+      if (denial) denials.set(tool, denial);
+      continue;
+    }
+    enforce.audit?.recordDecision({ decision, subject, clientId, server, tool, requestId: requestIdOf(message), ip });
     if (decision.decision === "allow") continue;
     const challenge = scopeChallengeFor(decision, metadataUrl);
     if (challenge) {
@@ -219,6 +234,56 @@ async function serveEnforced(
     for (const [name, tool] of tools) if (!allowed.has(name)) tool.disable();
   }
   await serveMcp(req, res, mcp, body);
+}
+
+/**
+ * Asks Warden for a human's approval of one call and spends it on these exact
+ * arguments. Returns the refusal text, or null when the call may run. The
+ * request, the decision and the call share a requestId in the audit trail.
+ */
+async function awaitApproval(
+  enforce: EnforcementOptions,
+  call: { decision: WardenDecision; subject: string; clientId: string | undefined; server: string | null; tool: string; args: unknown; ip: string | undefined },
+): Promise<string | null> {
+  const requestId = randomUUID();
+  const base = { subject: call.subject, clientId: call.clientId, server: call.server, tool: call.tool, requestId, ip: call.ip };
+  if (!enforce.approvals) {
+    const message = `${call.tool} needs a human's approval for each call, and this server has no approval client configured.`;
+    enforce.audit?.record({ actor: call.subject || "(anonymous)", clientId: call.clientId ?? null, server: call.server, tool: call.tool, action: "tool.call", decision: "deny", reason: "approval_unavailable", requestId, ip: call.ip ?? null, configVersion: call.decision.configVersion, details: { message } });
+    return `Denied by Warden (approval_unavailable): ${message}`;
+  }
+  const outcome = await enforce.approvals.runWithApproval(
+    {
+      subject: call.subject,
+      clientId: call.clientId ?? null,
+      tool: call.tool,
+      arguments: call.args,
+      reason: call.decision.message,
+      requestId,
+      configVersion: call.decision.configVersion,
+      expiresInSeconds: enforce.approvalExpiresInSeconds,
+    },
+    async () => undefined,
+  );
+  const approvalId = outcome.approval?.id ?? null;
+  if (outcome.ok) {
+    enforce.audit?.recordDecision({ ...base, decision: call.decision, details: { approvalId, approvedBy: outcome.approval.decidedBy } });
+    return null;
+  }
+  enforce.audit?.record({
+    actor: call.subject || "(anonymous)",
+    clientId: call.clientId ?? null,
+    server: call.server,
+    tool: call.tool,
+    action: "tool.call",
+    decision: "deny",
+    reason: `approval_${outcome.code}`,
+    configVersion: call.decision.configVersion,
+    requestId,
+    ip: call.ip ?? null,
+    details: { message: outcome.message, approvalId },
+  });
+  return `Denied by Warden (approval_${outcome.code}): ${outcome.message}`;
 }
 
 function tokenVerifier(enforce: EnforcementOptions, resource: () => string) {
@@ -270,7 +335,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown) {
  * Enforcing mode from the environment, for running this file as a process:
  * WARDEN_URL, WARDEN_API_KEY, WARDEN_JWKS (the pinned key set as JSON) or
  * WARDEN_ALLOW_KEY_REFRESH=true, WARDEN_STATE_FILE, WARDEN_POLL_INTERVAL_MS
- * ("min,max"), OAUTH_ISSUER, MCP_RESOURCE.
+ * ("min,max"), WARDEN_APPROVAL_EXPIRES_SECONDS, OAUTH_ISSUER, MCP_RESOURCE.
  */
 export function enforcementFromEnv(env: NodeJS.ProcessEnv = process.env): EnforcementOptions | undefined {
   if (!env.WARDEN_URL) return undefined;
@@ -285,7 +350,9 @@ export function enforcementFromEnv(env: NodeJS.ProcessEnv = process.env): Enforc
     ...(interval && interval.length === 2 ? { pollIntervalMs: [interval[0]!, interval[1]!] as const } : {}),
   });
   const audit = createAuditReporter({ url: env.WARDEN_URL, apiKey: env.WARDEN_API_KEY, flushIntervalMs: Number(env.WARDEN_AUDIT_FLUSH_MS ?? 5_000) });
-  return { warden, audit, issuer: env.OAUTH_ISSUER, resource: env.MCP_RESOURCE };
+  const approvals = createApprovalClient({ url: env.WARDEN_URL, apiKey: env.WARDEN_API_KEY });
+  const approvalExpiresInSeconds = env.WARDEN_APPROVAL_EXPIRES_SECONDS ? Number(env.WARDEN_APPROVAL_EXPIRES_SECONDS) : undefined;
+  return { warden, audit, approvals, approvalExpiresInSeconds, issuer: env.OAUTH_ISSUER, resource: env.MCP_RESOURCE };
 }
 
 if (process.argv[1]?.endsWith("reference-mcp-server/server.ts")) {

@@ -12,6 +12,8 @@ import { IngestBodySchema, ingestAuditEvents, MAX_EVENTS_PER_REQUEST, MAX_INFLAT
 import { intakeClient } from "@/lib/clients/intake";
 import { FetchRefusal } from "@/lib/clients/safe-fetch";
 import type { FetchSettings } from "@/lib/clients/preview";
+import { expireDueApprovals } from "@/lib/approvals/approvals";
+import { createApprovalRoutes } from "./approvals";
 
 export type DataPlaneOptions = {
   db: () => Db;
@@ -19,6 +21,8 @@ export type DataPlaneOptions = {
   /** How often the latest published versions are re-read (the 304 path never reads). */
   refreshMs?: number;
   flushMs?: number;
+  /** How often requests past their expiry are turned into EXPIRED (and audited); reads also expire them on the spot. */
+  approvalSweepMs?: number;
   rateLimit?: { capacity: number; refillPerSecond: number };
   /** How client metadata is fetched when a reported client's domain is trusted. */
   fetchSettings?: () => FetchSettings;
@@ -44,7 +48,9 @@ export function createDataPlaneHandler(options: DataPlaneOptions) {
   const timers = [
     setInterval(() => void feed.refresh().catch((error: unknown) => console.error("[warden] config refresh failed", error)), options.refreshMs ?? 1_000),
     setInterval(() => void instances.flush().catch((error: unknown) => console.error("[warden] fleet report failed", error)), options.flushMs ?? 5_000),
+    setInterval(() => void expireDueApprovals(db).catch((error: unknown) => console.error("[warden] approval expiry failed", error)), options.approvalSweepMs ?? 5_000),
   ];
+  const approvals = createApprovalRoutes(db, authenticate, sendJson);
   for (const timer of timers) timer.unref();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
@@ -69,6 +75,7 @@ export function createDataPlaneHandler(options: DataPlaneOptions) {
       await auditEvents(req, res);
       return true;
     }
+    if (url.pathname.startsWith("/api/v1/approvals")) return approvals(req, res, url.pathname);
     return false;
   }
 

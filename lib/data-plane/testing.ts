@@ -4,7 +4,7 @@ import { createDataPlaneHandler, type DataPlaneOptions } from "./handler";
 
 /** The data plane on a loopback port, as an MCP server would reach it; for tests and benchmarks. */
 export async function serveDataPlane(options: DataPlaneOptions) {
-  const plane = createDataPlaneHandler({ refreshMs: 60_000, flushMs: 60_000, ...options });
+  const plane = createDataPlaneHandler({ refreshMs: 60_000, flushMs: 60_000, approvalSweepMs: 60_000, ...options });
   await plane.refresh();
   const server = createServer((req, res) => void plane.handle(req, res).then((handled) => handled || res.writeHead(404).end()));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

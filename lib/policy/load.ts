@@ -1,6 +1,7 @@
 import type { Db } from "@/lib/db/client";
 import { NotFoundError } from "@/lib/errors";
 import type { PolicySnapshot } from "./types";
+import { needsApproval } from "@/lib/approvals/approvals";
 
 /**
  * Whether a tool's live definition is the approved one.
@@ -25,7 +26,7 @@ export function isToolApproved(tool: { definitionHash: string | null; approvedHa
 export async function loadPolicySnapshot(db: Db, environmentId: string): Promise<PolicySnapshot> {
   const [environment, tools, roles, grants, clients] = await db.$transaction(
     [
-      db.environment.findUnique({ where: { id: environmentId }, select: { key: true } }),
+      db.environment.findUnique({ where: { id: environmentId }, select: { key: true, approvalRiskTier: true } }),
       db.tool.findMany({
         where: { server: { environmentId } },
         select: { name: true, enabled: true, riskTier: true, requiresApproval: true, definitionHash: true, approvedHash: true, server: { select: { name: true } } },
@@ -51,7 +52,8 @@ export async function loadPolicySnapshot(db: Db, environmentId: string): Promise
         enabled: tool.enabled,
         approved: isToolApproved(tool),
         riskTier: tool.riskTier,
-        requiresApproval: tool.requiresApproval,
+        // The environment's risk-tier threshold is folded in here, so published configs and the SDK need no rule of their own.
+        requiresApproval: needsApproval(tool, environment.approvalRiskTier),
       }))
       .sort((a, b) => compare(a.server, b.server) || compare(a.name, b.name)),
     roles: roles.map((role) => ({ name: role.name, claimName: role.claimName, claimValue: role.claimValue })).sort((a, b) => compare(a.name, b.name)),

@@ -15,3 +15,16 @@ export { backoffDelay, parseRetryAfter, jittered, type BackoffOptions } from "./
 export { writeFileAtomic } from "./atomic-file";
 export { consoleLogger, type WardenLogger } from "./logger";
 export { SDK_VERSION } from "./version";
+export {
+  ApprovalClient,
+  ApprovalError,
+  argumentsDigest,
+  argumentsPreview,
+  createApprovalClient,
+  type Approval,
+  type ApprovalClientOptions,
+  type ApprovalOutcome,
+  type ApprovalRefusalCode,
+  type ApprovalRequestInput,
+  type ApprovalStatus,
+} from "./approvals";
