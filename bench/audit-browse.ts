@@ -12,7 +12,8 @@
  */
 import { parseArgs } from "node:util";
 import pg from "pg";
-import { AuditPageQuerySchema, encodeCursor, listAuditEvents } from "@/lib/audit/query";
+import { AuditPageQuerySchema, listAuditEvents } from "@/lib/audit/query";
+import { encodeCursor } from "@/lib/list-query";
 import { clientUrl, userName } from "./audit-events";
 import { fillAuditTrail, fillToolName } from "./audit-fill";
 import { fmt, openBenchDatabase, percentile } from "./audit-setup";

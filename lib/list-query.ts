@@ -17,3 +17,19 @@ export function pagingFields(defaultSize: (typeof PAGE_SIZES)[number] = 25) {
       .catch(defaultSize),
   };
 }
+
+/** A position in a list ordered newest first by (timestamp, id): keyset paging never OFFSETs. */
+export type KeysetCursor = { ts: Date; id: string };
+
+// Opaque to the browser, but only a timestamp and an id: a forged one just moves the page.
+export function encodeCursor(cursor: KeysetCursor): string {
+  return Buffer.from(`${cursor.ts.toISOString()}|${cursor.id}`).toString("base64url");
+}
+
+export function decodeCursor(value: string | undefined): KeysetCursor | null {
+  if (!value) return null;
+  const [ts, id] = Buffer.from(value, "base64url").toString("utf8").split("|");
+  const date = new Date(ts ?? "");
+  if (Number.isNaN(date.getTime()) || !id || !z.uuid().safeParse(id).success) return null;
+  return { ts: date, id };
+}

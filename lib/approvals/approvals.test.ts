@@ -82,12 +82,27 @@ describeEachDatabase("approval decisions", (t) => {
     const first = await open();
     await open();
     await decideApproval(t.db, admins.ADMIN, environment.id, { id: first.id, decision: "approve", note: "" });
-    const queue = await listApprovals(t.db, environment.id, "PENDING");
+    const queue = await listApprovals(t.db, environment.id, { status: "PENDING" });
     expect(queue.pending).toBe(1);
     expect(queue.rows).toHaveLength(1);
     expect(queue.rows[0]).toMatchObject({ argumentsPreview: { amount: 1 }, status: "PENDING" });
-    expect((await listApprovals(t.db, environment.id, "all")).rows).toHaveLength(2);
+    expect((await listApprovals(t.db, environment.id, { status: "all" })).rows).toHaveLength(2);
     expect((await pendingApprovalCounts(t.db)).get(environment.id)).toBe(1);
+  });
+
+  it("pages the history newest first, 50 at a time, without repeating or skipping a request", async () => {
+    const { environment, open } = await setup();
+    const opened = [];
+    for (let i = 0; i < 53; i++) opened.push((await open()).id);
+    const first = await listApprovals(t.db, environment.id, { status: "all" });
+    expect(first.rows).toHaveLength(50);
+    expect(first.older).toEqual(expect.any(String));
+    const second = await listApprovals(t.db, environment.id, { status: "all", before: first.older! });
+    expect(second.rows).toHaveLength(3);
+    expect(second.older).toBeNull();
+    expect(new Set([...first.rows, ...second.rows].map((row) => row.id))).toEqual(new Set(opened));
+    // The waiting queue is not paged: it is bounded by expiry.
+    expect((await listApprovals(t.db, environment.id, { status: "PENDING" })).rows).toHaveLength(53);
   });
 
   it("folds the environment's risk-tier threshold into each tool's requiresApproval, in the draft and the published config", async () => {

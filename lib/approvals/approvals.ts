@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { decodeCursor, encodeCursor } from "@/lib/list-query";
 import type { ApiKeyIdentity } from "@/lib/api-keys/api-keys";
 import { recordAuditEvents, type AuditActor, type AuditEventInput } from "@/lib/audit/record";
 import { redactSecrets } from "@/lib/audit/redact";
@@ -308,21 +309,43 @@ export async function updateApprovalSettings(db: Db, actor: AuditActor, environm
   });
 }
 
-export const ApprovalListSchema = z.object({ status: z.enum(["PENDING", "APPROVED", "DENIED", "EXPIRED", "CONSUMED", "all"]).catch("PENDING") });
+export const ApprovalListSchema = z.object({
+  status: z.enum(["PENDING", "APPROVED", "DENIED", "EXPIRED", "CONSUMED", "all"]).catch("PENDING"),
+  before: z.string().max(200).optional().catch(undefined),
+});
 
-/** The queue (pending, oldest first: the one about to expire on top) or the recent history. */
-export async function listApprovals(db: Db, environmentId: string, status: z.infer<typeof ApprovalListSchema>["status"], now = new Date()) {
+// The waiting queue is bounded by expiry; the history grows, so it is paged.
+const QUEUE_LIMIT = 200;
+const HISTORY_PAGE = 50;
+
+/**
+ * The queue (pending, the one about to expire on top) or the history, newest
+ * first by keyset pages of 50; `older` is the cursor of the next page.
+ */
+export async function listApprovals(db: Db, environmentId: string, query: z.infer<typeof ApprovalListSchema>, now = new Date()) {
   await expireDueApprovals(db, { environmentId }, now);
-  const [rows, pending] = await db.$transaction([
+  const queue = query.status === "PENDING";
+  const before = queue ? null : decodeCursor(query.before);
+  const [found, pending] = await db.$transaction([
     db.approvalRequest.findMany({
-      where: { environmentId, ...(status === "all" ? {} : { status }) },
-      orderBy: status === "PENDING" ? { expiresAt: "asc" } : { createdAt: "desc" },
-      take: 200,
+      where: {
+        environmentId,
+        ...(query.status === "all" ? {} : { status: query.status }),
+        ...(before ? { OR: [{ createdAt: { lt: before.ts } }, { createdAt: before.ts, id: { lt: before.id } }] } : {}),
+      },
+      orderBy: queue ? [{ expiresAt: "asc" }] : [{ createdAt: "desc" }, { id: "desc" }],
+      take: queue ? QUEUE_LIMIT : HISTORY_PAGE + 1,
       include: withDecider,
     }),
     db.approvalRequest.count({ where: { environmentId, status: "PENDING" } }),
   ]);
-  return { rows: rows.map((row) => ({ ...approvalView(row), reason: row.reason, argumentsPreview: row.argumentsPreview as Record<string, unknown> | null, configVersion: row.configVersion })), pending };
+  const rows = queue ? found : found.slice(0, HISTORY_PAGE);
+  const last = rows[rows.length - 1];
+  return {
+    rows: rows.map((row) => ({ ...approvalView(row), reason: row.reason, argumentsPreview: row.argumentsPreview as Record<string, unknown> | null, configVersion: row.configVersion })),
+    pending,
+    older: !queue && found.length > HISTORY_PAGE && last ? encodeCursor({ ts: last.createdAt, id: last.id }) : null,
+  };
 }
 
 /** For the sidebar: pending and unexpired, per environment id. */

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Db } from "@/lib/db/client";
 import type { Prisma } from "@/lib/db/generated/client.ts";
 import { GLOBAL_CHAIN } from "./record";
+import { decodeCursor, encodeCursor, type KeysetCursor } from "@/lib/list-query";
 
 export const AUDIT_PAGE_SIZES = [25, 50, 100, 200] as const;
 export const TIME_PRESETS = { "1h": 60 * 60_000, "24h": 24 * 60 * 60_000, "7d": 7 * 24 * 60 * 60_000, "30d": 30 * 24 * 60 * 60_000 } as const;
@@ -59,20 +60,7 @@ export const AuditPageQuerySchema = AuditFilterSchema.extend({
 });
 export type AuditPageQuery = z.infer<typeof AuditPageQuerySchema>;
 
-export type AuditCursor = { ts: Date; id: string };
-
-// Opaque to the browser, but only a timestamp and an id: a forged one just moves the page.
-export function encodeCursor(cursor: AuditCursor): string {
-  return Buffer.from(`${cursor.ts.toISOString()}|${cursor.id}`).toString("base64url");
-}
-
-export function decodeCursor(value: string | undefined): AuditCursor | null {
-  if (!value) return null;
-  const [ts, id] = Buffer.from(value, "base64url").toString("utf8").split("|");
-  const date = new Date(ts ?? "");
-  if (Number.isNaN(date.getTime()) || !id || !z.uuid().safeParse(id).success) return null;
-  return { ts: date, id };
-}
+export type AuditCursor = KeysetCursor;
 
 /** The time window a filter set means right now. */
 export function timeWindow(filters: AuditFilters, now = new Date()): { from?: Date; to?: Date } {

@@ -30,8 +30,9 @@ export default async function ApprovalsPage({
 }) {
   const admin = await requireAdmin("VIEWER");
   const environment = await environmentFromParams(params);
-  const { status } = ApprovalListSchema.parse(await searchParams);
-  const [{ rows, pending }, settings] = await Promise.all([listApprovals(getDb(), environment.id, status), getApprovalSettings(getDb(), environment.id)]);
+  const query = ApprovalListSchema.parse(await searchParams);
+  const { status } = query;
+  const [{ rows, pending, older }, settings] = await Promise.all([listApprovals(getDb(), environment.id, query), getApprovalSettings(getDb(), environment.id)]);
   const mayDecide = canApprove(admin.role, settings.approverRole);
   return (
     <>
@@ -60,6 +61,20 @@ export default async function ApprovalsPage({
           canDecide={mayDecide}
           approverRole={settings.approverRole}
         />
+        {older || query.before ? (
+          <nav aria-label="More requests" className="flex gap-3 text-sm">
+            {query.before ? (
+              <Link href={`/${environment.key}/approvals?status=${status}`} className="text-primary hover:underline">
+                Newest
+              </Link>
+            ) : null}
+            {older ? (
+              <Link href={`/${environment.key}/approvals?status=${status}&before=${older}`} className="text-primary hover:underline">
+                Older requests
+              </Link>
+            ) : null}
+          </nav>
+        ) : null}
         <ApprovalSettingsForm environment={environment.key} settings={settings} editable={hasRole(admin.role, "OWNER")} />
       </div>
     </>
