@@ -88,7 +88,8 @@ type PreparedEvent = { fields: HashedAuditFields; explicitId: boolean; canonical
 
 function prepare(chain: string, input: AuditEventInput): PreparedEvent {
   const fields: HashedAuditFields = {
-    id: input.id ?? uuidv7(),
+    // PostgreSQL prints UUIDs in lower case; the hash must cover the id as it will be read back.
+    id: input.id?.toLowerCase() ?? uuidv7(),
     chain,
     ts: input.ts ?? new Date(),
     environmentId: input.environmentId ?? null,

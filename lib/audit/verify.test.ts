@@ -58,4 +58,12 @@ describeEachDatabase("audit chain verification", (t) => {
     await t.db.$executeRaw`DELETE FROM "AuditEvent" WHERE "seq" < ${rows[2]!.seq}`;
     expect(await verifyAuditChain(t.db, environment.id)).toMatchObject({ ok: false, checked: 0, broken: { id: rows[2]!.id } });
   });
+
+  it("verifies an event whose producer sent its id in upper case", async () => {
+    const environment = await t.db.environment.create({ data: { key: "prod", name: "Production" } });
+    await t.db.$transaction((tx) =>
+      recordAuditEvents(tx, [{ id: "0193C5E4-AAAA-7BBB-8CCC-0123456789AB", environmentId: environment.id, source: "mcp", actor: "alice", action: "tool.call" }]),
+    );
+    expect(await verifyAuditChain(t.db, environment.id)).toEqual({ ok: true, checked: 1 });
+  });
 });
