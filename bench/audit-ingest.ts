@@ -15,6 +15,7 @@
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import { parseArgs, promisify } from "node:util";
 import { gunzipSync, gzipSync } from "node:zlib";
 import pg from "pg";
@@ -123,9 +124,19 @@ try {
   await rawInsert("values", Math.min(5, batches), 1);
   await rawInsert("unnest", Math.min(5, batches), 2);
   await httpIngest(Math.min(5, batches), 3);
+  // Each measurement starts from an empty table (and empty chains), so none
+  // writes into indexes the one before grew, or pays for its vacuum.
+  const settle = () => raw.query(`TRUNCATE "AuditEvent"; DELETE FROM "AuditChainHead"`);
+  await settle();
   const rawValues = await rawInsert("values", batches, 4);
+  await settle();
   const rawUnnest = await rawInsert("unnest", batches, 5);
+  await settle();
+  const dataPlaneBefore = process.cpuUsage();
+  const databaseCpu = values.pglite ? null : sampleDatabaseCpu();
   const http = await httpIngest(batches, 6);
+  const dataPlaneUsage = process.cpuUsage(dataPlaneBefore);
+  const cpu = { dataPlane: (dataPlaneUsage.user + dataPlaneUsage.system) / 1000, database: databaseCpu?.stop() ?? 0 };
   // The faster of the two raw forms is the baseline: what the table takes at best.
   const baseline = rawUnnest.eventsPerSecond >= rawValues.eventsPerSecond ? rawUnnest : rawValues;
   const ratio = http.eventsPerSecond / baseline.eventsPerSecond;
@@ -138,6 +149,12 @@ try {
       `${fmt(http.bodyBytes / http.events / 1, 0)} gzip bytes/event)`,
   );
   console.log(`ratio HTTP / raw INSERT baseline: ${(ratio * 100).toFixed(1)}%`);
+  // Both share the machine's cores: where the CPU of one event goes says what to make cheaper.
+  const perThousand = (ms: number) => `${((ms / http.events) * 1000).toFixed(1)} ms`;
+  console.log(
+    `CPU per 1,000 events through HTTP: data plane ${perThousand(cpu.dataPlane)}` +
+      (values.pglite ? " (the embedded database runs in this process)" : `, PostgreSQL ${cpu.database ? perThousand(cpu.database) : "unknown (not a local server)"}`),
+  );
 
   if (values.profile) await profile();
 
@@ -150,6 +167,48 @@ try {
   }
   const pass = http.eventsPerSecond >= TARGET && http.failedRequests === 0 && http.accepted === http.events && chainOk;
   console.log(`ingest through HTTP: ${fmt(http.eventsPerSecond)} events/s (target ≥ ${fmt(TARGET)}) ${pass ? "PASS" : "FAIL"}`);
+
+  /**
+   * CPU time of the local PostgreSQL server's processes from now until stop(),
+   * read from /proc every 100 ms per process, so that a backend or vacuum
+   * worker that exits meanwhile still counts (0 where /proc cannot be read).
+   */
+  function sampleDatabaseCpu() {
+    const ticksPerSecond = 100;
+    const first = new Map<string, number>();
+    const last = new Map<string, number>();
+    const read = () => {
+      try {
+        for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+          try {
+            const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+            if (!stat.includes("(postgres)")) continue;
+            const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+            const ticks = Number(fields[11]) + Number(fields[12]);
+            if (!first.has(pid)) first.set(pid, ticks);
+            last.set(pid, ticks);
+          } catch {
+            // The process ended while we looked.
+          }
+        }
+      } catch {
+        // No /proc here.
+      }
+    };
+    read();
+    const started = new Set(first.keys());
+    const timer = setInterval(read, 100);
+    return {
+      stop() {
+        clearInterval(timer);
+        read();
+        let ticks = 0;
+        // A process that started meanwhile counts from zero.
+        for (const [pid, value] of last) ticks += value - (started.has(pid) ? first.get(pid)! : 0);
+        return (ticks / ticksPerSecond) * 1000;
+      },
+    };
+  }
 
   /** One batch through each stage on its own, serially, to show where a request's time goes. */
   async function profile() {

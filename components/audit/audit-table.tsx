@@ -29,14 +29,15 @@ export function AuditTable({
   newer,
   older,
   size,
-  latestSeq,
+  livePosition,
 }: {
   environment: string;
   rows: AuditRow[];
   newer: string | null;
   older: string | null;
   size: number;
-  latestSeq: string;
+  /** Where live mode starts: the trail's stored position when the page was rendered. */
+  livePosition: string;
 }) {
   const pathname = usePathname();
   const params = useSearchParams();
@@ -50,17 +51,17 @@ export function AuditTable({
 
   useEffect(() => {
     if (!live || !onFirstPage) return;
-    let afterSeq = latestSeq;
+    let since = livePosition;
     let stopped = false;
     const query = new URLSearchParams(params.toString());
     const poll = async () => {
-      query.set("afterSeq", afterSeq);
+      query.set("since", since);
       try {
         const response = await fetch(`/api/audit/${environment}/live?${query.toString()}`, { cache: "no-store" });
         if (!response.ok) throw new Error(((await response.json().catch(() => null)) as { error?: string } | null)?.error ?? `HTTP ${response.status}`);
-        const result = (await response.json()) as { rows: AuditRow[]; lastSeq: string };
+        const result = (await response.json()) as { rows: AuditRow[]; position: string };
         if (stopped) return;
-        afterSeq = result.lastSeq;
+        since = result.position;
         setLiveError(null);
         if (result.rows.length) setArrived((current) => [...result.rows, ...current].slice(0, LIVE_MAX_ROWS));
       } catch (error) {
@@ -73,7 +74,7 @@ export function AuditTable({
       stopped = true;
       clearInterval(timer);
     };
-  }, [live, onFirstPage, latestSeq, environment, params]);
+  }, [live, onFirstPage, livePosition, environment, params]);
 
   const detailHref = (id: string) => {
     const next = new URLSearchParams(params.toString());

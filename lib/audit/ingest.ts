@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { Db } from "@/lib/db/client";
-import { recordAuditEvents, type AuditEventInput } from "./record";
+import { withSqlTransaction, type Db } from "@/lib/db/client";
+import { appendAuditEvents, DuplicateAuditEventError, type AuditEventInput } from "./record";
 
 // The contract of POST /api/v1/audit-events (what MCP servers send, usually
 // through the SDK). The limits are part of it: producers split larger batches.
@@ -10,7 +10,6 @@ export const MAX_INFLATED_BYTES = 10 * 1024 * 1024;
 const MAX_DETAILS_BYTES = 16 * 1024;
 // A producer's clock may run a little ahead; an event from further in the future is refused.
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
-const INGEST_TRANSACTION = { maxWait: 10_000, timeout: 30_000 };
 
 const optionalText = (max: number) => z.string().trim().max(max, `keep it under ${max} characters`).nullish();
 
@@ -86,8 +85,19 @@ export async function ingestAuditEvents(db: Db, key: IngestingKey, events: unkno
     });
   });
   if (valid.length === 0) return { accepted: 0, duplicates: 0, rejected };
-  // Concurrent batches for one environment queue on its chain lock; Prisma's
-  // default 5 s transaction timeout counts that wait and failed busy senders.
-  const { inserted } = await db.$transaction((tx) => recordAuditEvents(tx, valid, { skipExisting: true }), INGEST_TRANSACTION);
+  const store = (skipExisting: boolean) =>
+    withSqlTransaction(db, (sql) => appendAuditEvents(sql, valid, { skipExisting, anyLane: true }), { statementTimeoutMs: 30_000 });
+  // Most batches hold no stored id, so they are written without looking
+  // first; the primary key notices a retried event, and the batch is then
+  // written again without it. A concurrent batch with the same ids can make
+  // that happen once more.
+  let inserted: number | undefined;
+  for (let attempt = 0; inserted === undefined; attempt++) {
+    try {
+      ({ inserted } = await store(attempt > 0));
+    } catch (error) {
+      if (!(error instanceof DuplicateAuditEventError) || attempt >= 3) throw error;
+    }
+  }
   return { accepted: inserted, duplicates: valid.length - inserted, rejected };
 }

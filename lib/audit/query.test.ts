@@ -1,8 +1,9 @@
 import { v7 as uuidv7 } from "uuid";
 import { expect, it } from "vitest";
 import { describeEachDatabase } from "@/lib/db/test-harness";
-import { AuditPageQuerySchema, listAuditEvents } from "./query";
-import { recordAuditEvents, type AuditEventInput } from "./record";
+import { withSqlTransaction } from "@/lib/db/client";
+import { AuditFilterSchema, auditEventsStoredAfter, auditFilterSql, AuditPageQuerySchema, auditWhere, listAuditEvents, liveStartPosition } from "./query";
+import { appendAuditEvents, chainsOf, recordAuditEvents, type AuditEventInput } from "./record";
 
 describeEachDatabase("audit trail pages", (t) => {
   async function seed() {
@@ -58,5 +59,74 @@ describeEachDatabase("audit trail pages", (t) => {
     expect(small.seen).toEqual(alice.filter((input) => input.decision === "deny").map((input) => input.action));
     // Pages smaller than either half still merge correctly.
     expect((await walk(environment.id, { actor: "alice@example.com" }, now, 3)).seen).toEqual(alice.map((input) => input.action));
+  });
+
+  it("live mode sees every batch stored after the page was rendered, whichever lane it went to and in whatever order lanes commit", async () => {
+    const environment = await t.db.environment.create({ data: { key: "prod", name: "Production" } });
+    const filters = AuditPageQuerySchema.parse({});
+    const store = (actor: string) =>
+      withSqlTransaction(t.db, (sql) => appendAuditEvents(sql, [{ environmentId: environment.id, source: "mcp", actor, action: "tool.call" }], { anyLane: true }));
+    await store("before");
+    let position = await liveStartPosition(t.db, environment.id, "environment");
+    const seen: string[] = [];
+    for (let round = 0; round < 4; round++) {
+      await Promise.all([0, 1, 2, 3].map((i) => store(`round ${round} #${i}`)));
+      const answer = await auditEventsStoredAfter(t.db, environment.id, filters, position);
+      seen.push(...answer.rows.map((row) => row.actor));
+      position = answer.position;
+    }
+    expect(seen.sort()).toEqual([0, 1, 2, 3].flatMap((round) => [0, 1, 2, 3].map((i) => `round ${round} #${i}`)).sort());
+    expect((await auditEventsStoredAfter(t.db, environment.id, filters, position)).rows).toEqual([]);
+  });
+
+  it("live mode reads a position from before a lane existed as zero for it", async () => {
+    const environment = await t.db.environment.create({ data: { key: "prod", name: "Production" } });
+    await t.db.$transaction((tx) => recordAuditEvents(tx, [{ environmentId: environment.id, source: "admin", actor: "a", action: "x" }]));
+    const answer = await auditEventsStoredAfter(t.db, environment.id, AuditPageQuerySchema.parse({}), "0");
+    expect(answer.rows.map((row) => row.action)).toEqual(["x"]);
+    expect(answer.position.split(".")).toHaveLength(chainsOf(environment.id).length);
+  });
+
+  it("selects the same events in SQL (for the export) as in the page's query, for every filter", async () => {
+    const environment = await t.db.environment.create({ data: { key: "prod", name: "Production" } });
+    const other = await t.db.environment.create({ data: { key: "dev", name: "Development" } });
+    const now = new Date(Date.UTC(2026, 0, 10));
+    const pick = <T,>(list: T[], i: number) => list[i % list.length]!;
+    const inputs: AuditEventInput[] = Array.from({ length: 60 }, (_, i) => ({
+      ts: new Date(now.getTime() - i * 3 * 60 * 60_000),
+      environmentId: pick([environment.id, environment.id, other.id, null], i),
+      source: pick(["admin", "mcp", "mcp"] as const, i),
+      actor: pick(["alice", "bob", "carol"], i),
+      actorLabel: pick([null, "alice", "dave"], i),
+      clientId: pick(["https://a.example/c.json", null], i),
+      server: pick(["sales", "hr"], i),
+      tool: pick(["lookup", "refund", null], i),
+      action: pick(["tool.call", "grant.created"], i),
+      decision: pick(["allow", "deny", "error", null] as const, i),
+      reason: pick(["100% sure", "role_admin granted", "Missing scope", null], i),
+    }));
+    await t.db.$transaction((tx) => recordAuditEvents(tx, inputs));
+    const cases: Record<string, string>[] = [
+      { range: "all" },
+      { range: "24h" },
+      { range: "custom", from: new Date(now.getTime() - 50 * 60 * 60_000).toISOString(), to: new Date(now.getTime() - 10 * 60 * 60_000).toISOString() },
+      { range: "all", scope: "account" },
+      { range: "all", source: "admin" },
+      { range: "all", actor: "alice" },
+      { range: "all", actor: "alice", decision: "deny" },
+      { range: "all", client: "https://a.example/c.json", server: "sales", tool: "lookup" },
+      { range: "all", action: "grant.created" },
+      { range: "all", q: "100%" },
+      { range: "all", q: "ROLE_" },
+      { range: "all", q: "e_a" },
+    ];
+    for (const params of cases) {
+      const filters = AuditFilterSchema.parse(params);
+      const viaPrisma = await t.db.auditEvent.findMany({ where: auditWhere(environment.id, filters, now), select: { id: true }, orderBy: { id: "asc" } });
+      const { condition, values } = auditFilterSql(environment.id, filters, now);
+      const viaSql = await t.db.$queryRawUnsafe<{ id: string }[]>(`SELECT "id"::text AS "id" FROM "AuditEvent" WHERE ${condition} ORDER BY "id"`, ...values);
+      expect(viaSql.map((row) => row.id), JSON.stringify(params)).toEqual(viaPrisma.map((row) => row.id));
+      expect(viaSql.length, JSON.stringify(params)).toBeGreaterThan(0);
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Db } from "@/lib/db/client";
 import type { Prisma } from "@/lib/db/generated/client.ts";
-import { GLOBAL_CHAIN } from "./record";
+import { chainsOf, GLOBAL_CHAIN } from "./record";
 import { decodeCursor, encodeCursor, type KeysetCursor } from "@/lib/list-query";
 
 export const AUDIT_PAGE_SIZES = [25, 50, 100, 200] as const;
@@ -78,7 +78,8 @@ const escapeLike = (value: string) => value.replace(/[\\%_]/g, (match) => `\\${m
 export function auditWhere(environmentId: string, filters: AuditFilters, now = new Date()): Prisma.AuditEventWhereInput {
   const { from, to } = timeWindow(filters, now);
   return {
-    ...(filters.scope === "account" ? { chain: GLOBAL_CHAIN } : { environmentId }),
+    // Account events have no environment: (environmentId, ts, id) serves both scopes.
+    environmentId: filters.scope === "account" ? null : environmentId,
     ...(from || to ? { ts: { ...(from ? { gte: from } : {}), ...(to ? { lte: to } : {}) } } : {}),
     ...(filters.source ? { source: filters.source } : {}),
     ...(filters.actor ? { OR: [{ actor: filters.actor }, { actorLabel: filters.actor }] } : {}),
@@ -89,6 +90,32 @@ export function auditWhere(environmentId: string, filters: AuditFilters, now = n
     ...(filters.action ? { action: filters.action } : {}),
     ...(filters.q ? { reason: { contains: escapeLike(filters.q), mode: "insensitive" as const } } : {}),
   };
+}
+
+/**
+ * The same filters as auditWhere, as a SQL condition with bound values, for
+ * reads that skip Prisma (the export streams millions of rows, and Prisma's
+ * per-row work was most of its time). A test holds the two to the same rows.
+ */
+export function auditFilterSql(environmentId: string, filters: AuditFilters, now = new Date()): { condition: string; values: unknown[] } {
+  const values: unknown[] = [];
+  const bind = (value: unknown, type: string) => `$${values.push(value)}::${type}`;
+  const conditions = [filters.scope === "account" ? `"environmentId" IS NULL` : `"environmentId" = ${bind(environmentId, "uuid")}`];
+  const { from, to } = timeWindow(filters, now);
+  if (from) conditions.push(`"ts" >= ${bind(from.toISOString(), "timestamptz")}`);
+  if (to) conditions.push(`"ts" <= ${bind(to.toISOString(), "timestamptz")}`);
+  if (filters.source) conditions.push(`"source" = ${bind(filters.source, `"AuditSource"`)}`);
+  if (filters.actor) {
+    const actor = bind(filters.actor, "text");
+    conditions.push(`("actor" = ${actor} OR "actorLabel" = ${actor})`);
+  }
+  if (filters.client) conditions.push(`"clientId" = ${bind(filters.client, "text")}`);
+  if (filters.server) conditions.push(`"server" = ${bind(filters.server, "text")}`);
+  if (filters.tool) conditions.push(`"tool" = ${bind(filters.tool, "text")}`);
+  if (filters.decision) conditions.push(`"decision" = ${bind(filters.decision, `"AuditDecision"`)}`);
+  if (filters.action) conditions.push(`"action" = ${bind(filters.action, "text")}`);
+  if (filters.q) conditions.push(`"reason" ILIKE ${bind(`%${escapeLike(filters.q)}%`, "text")}`);
+  return { condition: conditions.join(" AND "), values };
 }
 
 export type AuditRow = {
@@ -192,34 +219,51 @@ export async function getAuditEvent(db: Db, environmentId: string, id: string) {
   return event;
 }
 
-/** The newest position in the whole trail: live mode asks for what was stored after it. */
-export async function latestAuditSeq(db: Db): Promise<string> {
-  const last = await db.auditEvent.findFirst({ orderBy: { seq: "desc" }, select: { seq: true } });
-  return (last?.seq ?? BigInt(0)).toString();
+/**
+ * Where live mode starts: the last stored position of each chain the view
+ * reads (an environment's lanes, or the account chain), as "12.40.0.7".
+ * One position per chain, not one for the trail: lanes commit independently,
+ * so a batch can become visible after a later-numbered one in another lane.
+ */
+export async function liveStartPosition(db: Db, environmentId: string, scope: AuditFilters["scope"]): Promise<string> {
+  const chains = liveChains(environmentId, scope);
+  const heads = await db.auditChainHead.findMany({ where: { chain: { in: chains } }, select: { chain: true, lastSeq: true } });
+  const last = new Map(heads.map((head) => [head.chain, head.lastSeq.toString()]));
+  return chains.map((chain) => last.get(chain) ?? "0").join(".");
 }
 
+export const LivePositionSchema = z.string().regex(/^\d{1,19}(\.\d{1,19}){0,15}$/, "Send since, the position the page last saw.");
+
+const liveChains = (environmentId: string, scope: AuditFilters["scope"]) => chainsOf(scope === "account" ? null : environmentId);
+
 /**
- * Events stored after `afterSeq` that match the filters (the time range is
- * ignored: they are new). By storage order, not event time, so a batch that
- * an MCP server delivers late still shows up.
+ * Events stored after `since` (from liveStartPosition or the previous answer)
+ * that match the filters (the time range is ignored: they are new). By
+ * storage order, not event time, so a batch that an MCP server delivers late
+ * still shows up.
  */
 export async function auditEventsStoredAfter(
   db: Db,
   environmentId: string,
   filters: AuditFilters,
-  afterSeq: string,
+  since: string,
   limit = 100,
-): Promise<{ rows: AuditRow[]; lastSeq: string }> {
+): Promise<{ rows: AuditRow[]; position: string }> {
+  const chains = liveChains(environmentId, filters.scope);
+  const seen = chains.map((_, index) => BigInt(since.split(".")[index] ?? "0"));
   const found = await db.auditEvent.findMany({
-    // The chain is the environment (or the account chain): (chain, seq) is indexed.
-    where: { AND: [auditWhere(environmentId, { ...filters, range: "all" }), { chain: filters.scope === "account" ? GLOBAL_CHAIN : environmentId, seq: { gt: BigInt(afterSeq) } }] },
+    // (chain, seq) is indexed: one short range per chain.
+    where: { AND: [auditWhere(environmentId, { ...filters, range: "all" }), { OR: chains.map((chain, index) => ({ chain, seq: { gt: seen[index] } })) }] },
     orderBy: { seq: "desc" },
     take: limit,
-    select: { ...LIST_SELECT, seq: true },
+    select: { ...LIST_SELECT, seq: true, chain: true },
   });
-  const lastSeq = found[0]?.seq.toString() ?? afterSeq;
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- seq only orders the feed
-  const rows = found.map(({ seq, ...row }) => ({ ...row, ts: row.ts.toISOString() }));
+  for (const row of found) {
+    const index = chains.indexOf(row.chain);
+    if (row.seq > seen[index]!) seen[index] = row.seq;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- seq and chain only order the feed
+  const rows = found.map(({ seq, chain, ...row }) => ({ ...row, ts: row.ts.toISOString() }));
   rows.sort((a, b) => (a.ts < b.ts ? 1 : a.ts > b.ts ? -1 : a.id < b.id ? 1 : -1));
-  return { rows, lastSeq };
+  return { rows, position: seen.join(".") };
 }

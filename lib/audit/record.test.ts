@@ -3,7 +3,8 @@ import { expect, it } from "vitest";
 import type { AuditEvent } from "@/lib/db/generated/client.ts";
 import { describeEachDatabase } from "@/lib/db/test-harness";
 import { auditEventHash, hashedFieldsOf } from "./hash";
-import { GLOBAL_CHAIN, recordAuditEvents, type AuditEventInput } from "./record";
+import { withSqlTransaction } from "@/lib/db/client";
+import { appendAuditEvents, chainsOf, DuplicateAuditEventError, GLOBAL_CHAIN, recordAuditEvents, type AuditEventInput } from "./record";
 import { REDACTED } from "./redact";
 
 const event = (action: string, extra: Partial<AuditEventInput> = {}): AuditEventInput => ({
@@ -126,6 +127,49 @@ describeEachDatabase("audit trail", (t) => {
       const head = await t.db.auditChainHead.findUniqueOrThrow({ where: { chain } });
       expect(head.lastHash).toBe(events.at(-1)!.hash);
     }
+  });
+
+  it("spreads concurrent ingestion over an environment's lanes, each an unbroken chain", async () => {
+    const prod = await createEnvironment("prod");
+    // 16 batches that each take whichever lane is free (chosen at random): all in one lane would be a 1 in 10^9 chance.
+    await Promise.all(
+      Array.from({ length: 16 }, (_, batch) =>
+        withSqlTransaction(t.db, (sql) =>
+          appendAuditEvents(
+            sql,
+            Array.from({ length: 10 }, (_, i) => ({ ...event(`batch ${batch} #${i}`), source: "mcp" as const, environmentId: prod.id })),
+            { anyLane: true },
+          ),
+        ),
+      ),
+    );
+    const lanes = chainsOf(prod.id);
+    const used = [];
+    for (const chain of lanes) {
+      const events = await chainEvents(chain);
+      if (events.length === 0) continue;
+      used.push(chain);
+      expect(chainProblems(events)).toEqual([]);
+      // A batch is contiguous within its lane.
+      const batches = events.map((e) => e.action.split(" #")[0]);
+      expect(batches.filter((name, i) => i % 10 !== 0 && name !== batches[i - 1])).toEqual([]);
+      expect((await t.db.auditChainHead.findUniqueOrThrow({ where: { chain } })).lastHash).toBe(events.at(-1)!.hash);
+    }
+    expect(used.length).toBeGreaterThan(1);
+    expect(await t.db.auditEvent.count({ where: { environmentId: prod.id, chain: { notIn: lanes } } })).toBe(0);
+    expect(await t.db.auditEvent.count({ where: { environmentId: prod.id } })).toBe(160);
+  });
+
+  it("refuses a batch with an id that is already stored, leaving nothing of it behind", async () => {
+    const prod = await createEnvironment("prod");
+    const stored = { ...event("first"), id: uuidv7(), environmentId: prod.id };
+    await record([stored]);
+    const batch = [{ ...event("second"), environmentId: prod.id }, stored];
+    await expect(record(batch)).rejects.toBeInstanceOf(DuplicateAuditEventError);
+    expect((await chainEvents(prod.id)).map((e) => e.action)).toEqual(["first"]);
+    // Told to look first, the writer leaves the stored one out.
+    expect(await t.db.$transaction((tx) => recordAuditEvents(tx, batch, { skipExisting: true }))).toEqual({ inserted: 1 });
+    expect(chainProblems(await chainEvents(prod.id))).toEqual([]);
   });
 
   it("redacts secrets from details before they are stored and hashed", async () => {

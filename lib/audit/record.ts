@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from "uuid";
-import type { Tx } from "@/lib/db/client";
-import { auditEventCanonicalJson, chainedHash, type HashedAuditFields } from "./hash";
+import type { Sql, Tx } from "@/lib/db/client";
+import { auditEventCanonicalParts, chainedHash, type HashedAuditFields } from "./hash";
 import { redactSecrets } from "./redact";
 
 /** Events that belong to no environment (admin management, sign-in) share this chain. */
@@ -30,67 +30,123 @@ export type AuditEventInput = {
 export type AuditActor = { id: string; email: string; ip?: string | null };
 
 /**
+ * How many chains ("lanes") an environment's MCP events are spread over. Each
+ * chain is extended by one transaction at a time, so a single chain caps an
+ * environment at one connection's insert rate; ingestion takes whichever lane
+ * is free. Lane 0 is the environment's own chain (admin events live there);
+ * lane k > 0 is `<environmentId>~k`. Verification and retention cover all of
+ * an environment's lanes. Changing this number later is safe: lanes that
+ * stop receiving events keep verifying.
+ */
+export const INGEST_LANES = 4;
+
+/** Every chain that holds an environment's events (or the global chain for `null`). */
+export function chainsOf(environmentId: string | null): string[] {
+  if (environmentId === null) return [GLOBAL_CHAIN];
+  return [environmentId, ...Array.from({ length: INGEST_LANES - 1 }, (_, index) => `${environmentId}~${index + 1}`)];
+}
+
+/**
  * Appends events to their hash chains inside the caller's transaction, so the
  * audit record commits or rolls back with the change it describes.
- *
+ */
+export function recordAuditEvents(tx: Tx, inputs: AuditEventInput[], options: AppendOptions = {}): Promise<{ inserted: number }> {
+  return appendAuditEvents((text, values = []) => tx.$queryRawUnsafe(text, ...values), inputs, options);
+}
+
+/** Some events of the batch have ids that are already stored; nothing may be committed. */
+export class DuplicateAuditEventError extends Error {
+  constructor() {
+    super("An audit event with the same id is already stored.");
+  }
+}
+
+type AppendOptions = {
+  /** Look for already-stored ids first and leave those events out, instead of failing with DuplicateAuditEventError. */
+  skipExisting?: boolean;
+  /** Write each environment's events to whichever of its lanes no other transaction holds. */
+  anyLane?: boolean;
+};
+
+/**
  * The chain head row is locked (SELECT … FOR UPDATE) for the rest of the
  * transaction: concurrent writers on any instance extend a chain one at a
  * time, and each event's hash covers its predecessor's.
  */
-export async function recordAuditEvents(tx: Tx, inputs: AuditEventInput[], options: { skipExisting?: boolean } = {}): Promise<{ inserted: number }> {
+export async function appendAuditEvents(sql: Sql, inputs: AuditEventInput[], options: AppendOptions = {}): Promise<{ inserted: number }> {
   let inserted = 0;
+  // Everything but the link to the predecessor is prepared before any lock is taken.
   const byChain = new Map<string, PreparedEvent[]>();
   for (const input of inputs) {
     const chain = input.environmentId ?? GLOBAL_CHAIN;
     let list = byChain.get(chain);
     if (!list) byChain.set(chain, (list = []));
-    list.push(prepare(chain, input));
+    list.push(prepare(input));
   }
   // A fixed lock order keeps two multi-chain writers from deadlocking.
-  for (const chain of [...byChain.keys()].sort()) {
-    await tx.$executeRaw`INSERT INTO "AuditChainHead" ("chain", "lastSeq", "lastHash") VALUES (${chain}, 0, '') ON CONFLICT ("chain") DO NOTHING`;
-    const [head] = await tx.$queryRaw<{ lastHash: string }[]>`SELECT "lastHash" FROM "AuditChainHead" WHERE "chain" = ${chain} FOR UPDATE`;
-    let prevHash = head?.lastHash ?? "";
-    let pending = byChain.get(chain) ?? [];
+  for (const environmentChain of [...byChain.keys()].sort()) {
+    let pending = byChain.get(environmentChain) ?? [];
+    const environmentId = environmentChain === GLOBAL_CHAIN ? null : environmentChain;
+    const { chain, lastHash } = options.anyLane ? await lockFreeLane(sql, chainsOf(environmentId)) : await lockChain(sql, environmentChain);
     if (options.skipExisting) {
-      // Producers retry; an id already stored is a duplicate, never chained twice.
-      // Checked under the chain lock, so a concurrent writer of the same ids waits here.
-      const ids = pending.flatMap((event) => (event.explicitId ? [event.fields.id] : []));
-      const existing = new Set(
-        ids.length ? (await tx.$queryRaw<{ id: string }[]>`SELECT "id"::text AS "id" FROM "AuditEvent" WHERE "id" = ANY(${ids}::uuid[])`).map((row) => row.id) : [],
-      );
+      const ids = pending.flatMap((event) => (event.explicitId ? [event.id] : []));
+      const existing = new Set(ids.length ? (await sql<{ id: string }>(`SELECT "id"::text AS "id" FROM "AuditEvent" WHERE "id" = ANY($1::uuid[])`, [ids])).map((row) => row.id) : []);
       const seen = new Set<string>();
       pending = pending.filter((event) => {
         if (!event.explicitId) return true;
-        const id = event.fields.id.toLowerCase();
+        const id = event.id;
         if (existing.has(id) || seen.has(id)) return false;
         seen.add(id);
         return true;
       });
       if (pending.length === 0) continue;
     }
-    // Only the link to the predecessor is left to hash under the lock: the
-    // canonical JSON of each event was prepared before it was taken.
-    const columns = emptyColumns();
+    const chainJson = JSON.stringify(chain);
+    const rows: string[] = [];
+    let prevHash = lastHash;
     for (const event of pending) {
-      const hash = chainedHash(prevHash || null, event.canonical);
-      pushRow(columns, event.fields, prevHash || null, hash);
+      const canonical = event.canonicalBeforeChain + chainJson + event.canonicalAfterChain;
+      const hash = chainedHash(prevHash || null, canonical);
+      // The stored row is the hashed document itself plus its links: its
+      // members are named like the columns, which is how PostgreSQL reads them.
+      rows.push(`${canonical.slice(0, -1)},"prevHash":${JSON.stringify(prevHash || null)},"hash":"${hash}"}`);
       prevHash = hash;
     }
-    await insertRows(tx, columns);
-    await tx.$executeRaw`UPDATE "AuditChainHead" SET "lastHash" = ${prevHash}, "lastSeq" = (SELECT COALESCE(MAX("seq"), 0) FROM "AuditEvent" WHERE "chain" = ${chain}) WHERE "chain" = ${chain}`;
+    // A stored id (a producer's retry, or a concurrent batch with the same ids
+    // in another lane) is turned away by the primary key: the chain would then
+    // have a hole, so the caller must roll back (and retry with skipExisting).
+    if ((await insertRows(sql, rows)) < rows.length) throw new DuplicateAuditEventError();
+    await sql(`UPDATE "AuditChainHead" SET "lastHash" = $1, "lastSeq" = (SELECT COALESCE(MAX("seq"), 0) FROM "AuditEvent" WHERE "chain" = $2) WHERE "chain" = $2`, [prevHash, chain]);
     inserted += pending.length;
   }
   return { inserted };
 }
 
-type PreparedEvent = { fields: HashedAuditFields; explicitId: boolean; canonical: string };
+type LockedChain = { chain: string; lastHash: string };
 
-function prepare(chain: string, input: AuditEventInput): PreparedEvent {
-  const fields: HashedAuditFields = {
+async function lockChain(sql: Sql, chain: string): Promise<LockedChain> {
+  await sql(`INSERT INTO "AuditChainHead" ("chain", "lastSeq", "lastHash") VALUES ($1, 0, '') ON CONFLICT ("chain") DO NOTHING`, [chain]);
+  const [head] = await sql<{ lastHash: string }>(`SELECT "lastHash" FROM "AuditChainHead" WHERE "chain" = $1 FOR UPDATE`, [chain]);
+  return { chain, lastHash: head?.lastHash ?? "" };
+}
+
+/** Locks a lane no other transaction holds (SKIP LOCKED); when all are busy, waits for a random one. */
+async function lockFreeLane(sql: Sql, lanes: string[]): Promise<LockedChain> {
+  await sql(`INSERT INTO "AuditChainHead" ("chain", "lastSeq", "lastHash") SELECT unnest($1::text[]), 0, '' ON CONFLICT ("chain") DO NOTHING`, [lanes]);
+  const [free] = await sql<LockedChain>(
+    `SELECT "chain", "lastHash" FROM "AuditChainHead" WHERE "chain" = ANY($1::text[]) ORDER BY random() LIMIT 1 FOR UPDATE SKIP LOCKED`,
+    [lanes],
+  );
+  return free ?? lockChain(sql, lanes[Math.floor(Math.random() * lanes.length)]!);
+}
+
+// Only what the chain link and the duplicate check need: the event itself is in its canonical JSON.
+type PreparedEvent = { id: string; explicitId: boolean; canonicalBeforeChain: string; canonicalAfterChain: string };
+
+function prepare(input: AuditEventInput): PreparedEvent {
+  const fields: Omit<HashedAuditFields, "chain"> = {
     // PostgreSQL prints UUIDs in lower case; the hash must cover the id as it will be read back.
     id: input.id?.toLowerCase() ?? uuidv7(),
-    chain,
     ts: input.ts ?? new Date(),
     environmentId: input.environmentId ?? null,
     source: input.source,
@@ -108,101 +164,39 @@ function prepare(chain: string, input: AuditEventInput): PreparedEvent {
     ip: input.ip ?? null,
     details: input.details ? redactSecrets(input.details) : null,
   };
-  return { fields, explicitId: Boolean(input.id), canonical: auditEventCanonicalJson(fields) };
-}
-
-type Columns = {
-  id: string[];
-  chain: string[];
-  ts: string[];
-  environmentId: (string | null)[];
-  source: string[];
-  actor: string[];
-  actorLabel: (string | null)[];
-  clientId: (string | null)[];
-  server: (string | null)[];
-  tool: (string | null)[];
-  action: string[];
-  target: (string | null)[];
-  decision: (string | null)[];
-  reason: (string | null)[];
-  configVersion: (number | null)[];
-  requestId: (string | null)[];
-  ip: (string | null)[];
-  details: (string | null)[];
-  prevHash: (string | null)[];
-  hash: string[];
-};
-
-function emptyColumns(): Columns {
-  return {
-    id: [],
-    chain: [],
-    ts: [],
-    environmentId: [],
-    source: [],
-    actor: [],
-    actorLabel: [],
-    clientId: [],
-    server: [],
-    tool: [],
-    action: [],
-    target: [],
-    decision: [],
-    reason: [],
-    configVersion: [],
-    requestId: [],
-    ip: [],
-    details: [],
-    prevHash: [],
-    hash: [],
-  };
-}
-
-function pushRow(columns: Columns, fields: HashedAuditFields, prevHash: string | null, hash: string) {
-  columns.id.push(fields.id);
-  columns.chain.push(fields.chain);
-  columns.ts.push(fields.ts.toISOString());
-  columns.environmentId.push(fields.environmentId);
-  columns.source.push(fields.source);
-  columns.actor.push(fields.actor);
-  columns.actorLabel.push(fields.actorLabel);
-  columns.clientId.push(fields.clientId);
-  columns.server.push(fields.server);
-  columns.tool.push(fields.tool);
-  columns.action.push(fields.action);
-  columns.target.push(fields.target);
-  columns.decision.push(fields.decision);
-  columns.reason.push(fields.reason);
-  columns.configVersion.push(fields.configVersion);
-  columns.requestId.push(fields.requestId);
-  columns.ip.push(fields.ip);
-  // JSON null and "no details" are both stored as SQL NULL, as before.
-  columns.details.push(fields.details === null || fields.details === undefined ? null : JSON.stringify(fields.details));
-  columns.prevHash.push(prevHash);
-  columns.hash.push(hash);
+  const [canonicalBeforeChain, canonicalAfterChain] = auditEventCanonicalParts(fields);
+  return { id: fields.id, explicitId: Boolean(input.id), canonicalBeforeChain, canonicalAfterChain };
 }
 
 /**
- * One INSERT for the whole batch, one array per column: a thousand events are
- * a single small statement to parse and plan, unlike a multi-row VALUES list
- * (or createMany) with twenty thousand parameters. Rows are inserted in array
- * order (WITH ORDINALITY … ORDER BY), so `seq` follows the chain.
+ * One INSERT for the whole batch with a single JSON parameter that PostgreSQL
+ * expands into rows: a thousand events are one small statement to parse and
+ * plan, and the rows are the JSON already written for their hashes instead of
+ * twenty thousand bound parameters (or arrays escaped value by value). Rows are
+ * inserted in array order (WITH ORDINALITY … ORDER BY), so `seq` follows the chain.
+ * Returns how many were inserted: fewer than given when some ids were already stored.
  */
-async function insertRows(tx: Tx, c: Columns) {
-  await tx.$executeRaw`
-    INSERT INTO "AuditEvent" ("id", "chain", "ts", "environmentId", "source", "actor", "actorLabel", "clientId", "server", "tool", "action", "target",
-                              "decision", "reason", "configVersion", "requestId", "ip", "details", "prevHash", "hash")
-    SELECT "id", "chain", "ts", "environmentId", "source", "actor", "actorLabel", "clientId", "server", "tool", "action", "target",
-           "decision", "reason", "configVersion", "requestId", "ip", "details", "prevHash", "hash"
-    FROM unnest(
-      ${c.id}::uuid[], ${c.chain}::text[], ${c.ts}::timestamptz[], ${c.environmentId}::uuid[], ${c.source}::"AuditSource"[], ${c.actor}::text[],
-      ${c.actorLabel}::text[], ${c.clientId}::text[], ${c.server}::text[], ${c.tool}::text[], ${c.action}::text[], ${c.target}::text[],
-      ${c.decision}::"AuditDecision"[], ${c.reason}::text[], ${c.configVersion}::int4[], ${c.requestId}::text[], ${c.ip}::text[],
-      ${c.details}::jsonb[], ${c.prevHash}::text[], ${c.hash}::text[]
-    ) WITH ORDINALITY AS row ("id", "chain", "ts", "environmentId", "source", "actor", "actorLabel", "clientId", "server", "tool", "action", "target",
-                              "decision", "reason", "configVersion", "requestId", "ip", "details", "prevHash", "hash", "position")
-    ORDER BY "position"`;
+async function insertRows(sql: Sql, rows: string[]): Promise<number> {
+  const [result] = await sql<{ inserted: number }>(
+    `WITH inserted AS (
+       INSERT INTO "AuditEvent" ("id", "chain", "ts", "environmentId", "source", "actor", "actorLabel", "clientId", "server", "tool", "action", "target",
+                                 "decision", "reason", "configVersion", "requestId", "ip", "details", "prevHash", "hash")
+       SELECT "id", "chain", "ts", "environmentId", "source", "actor", "actorLabel", "clientId", "server", "tool", "action", "target",
+              "decision", "reason", "configVersion", "requestId", "ip", "details", "prevHash", "hash"
+       FROM ROWS FROM (json_to_recordset($1::json) AS (
+         "id" uuid, "chain" text, "ts" timestamptz, "environmentId" uuid, "source" "AuditSource", "actor" text, "actorLabel" text, "clientId" text,
+         "server" text, "tool" text, "action" text, "target" text, "decision" "AuditDecision", "reason" text, "configVersion" int4, "requestId" text,
+         "ip" text, "details" jsonb, "prevHash" text, "hash" text
+       )) WITH ORDINALITY AS row ("id", "chain", "ts", "environmentId", "source", "actor", "actorLabel", "clientId", "server", "tool", "action", "target",
+                                 "decision", "reason", "configVersion", "requestId", "ip", "details", "prevHash", "hash", "position")
+       ORDER BY "position"
+       ON CONFLICT ("id") DO NOTHING
+       RETURNING 1
+     )
+     SELECT count(*)::int AS "inserted" FROM inserted`,
+    [`[${rows.join(",")}]`],
+  );
+  return result?.inserted ?? 0;
 }
 
 /** Convenience for the common case: one admin mutation, one event. */

@@ -1,7 +1,8 @@
 import { expect, it } from "vitest";
 import { describeEachDatabase } from "@/lib/db/test-harness";
 import { StaleWriteError } from "@/lib/errors";
-import { recordAuditEvents } from "./record";
+import { withSqlTransaction } from "@/lib/db/client";
+import { appendAuditEvents, chainsOf, recordAuditEvents } from "./record";
 import { applyAllAuditRetention, applyAuditRetention, RetentionSettingSchema, setAuditRetention } from "./retention";
 import { verifyAuditChain } from "./verify";
 
@@ -28,12 +29,37 @@ describeEachDatabase("audit retention", (t) => {
     expect(outcome.deleted).toBe(3);
     expect(await remaining(environment.id)).toEqual(["user-3", "user-4", "user-5"]);
     const record = await t.db.auditEvent.findFirstOrThrow({ where: { action: "audit.retention_applied" } });
-    expect(record).toMatchObject({ environmentId: environment.id, actorLabel: "retention schedule", details: { days: 30, deleted: 3, restart: { seq: outcome.restartSeq } } });
+    expect(record).toMatchObject({ environmentId: environment.id, actorLabel: "retention schedule", details: { days: 30, deleted: 3, restarts: outcome.restarts } });
+    expect(outcome.restarts).toEqual([{ chain: environment.id, seq: expect.any(String), prevHash: expect.any(String) }]);
     expect(await verifyAuditChain(t.db, environment.id)).toEqual({ ok: true, checked: 4 });
 
     // Deleting one more event by hand is still caught.
     await t.db.$executeRaw`DELETE FROM "AuditEvent" WHERE "actor" = 'user-3'`;
     expect((await verifyAuditChain(t.db, environment.id)).ok).toBe(false);
+  });
+
+  it("cuts every lane of the environment and records each restart, so all of them still verify", async () => {
+    const environment = await t.db.environment.create({ data: { key: "prod", name: "Production" } });
+    // 16 old batches, then 8 recent ones, each into a random free lane: the old
+    // ones landing in a single lane would be a 1 in 10^9 chance.
+    for (let batch = 0; batch < 24; batch++) {
+      await withSqlTransaction(t.db, (sql) =>
+        appendAuditEvents(
+          sql,
+          [0, 1].map((i) => ({ environmentId: environment.id, source: "mcp" as const, actor: `user-${batch}-${i}`, action: "tool.call", ts: new Date(NOW.getTime() - (batch < 16 ? 90 : 1) * DAY) })),
+          { anyLane: true },
+        ),
+      );
+    }
+    const outcome = await applyAuditRetention(t.db, environment.id, 30, NOW);
+    expect(outcome.restarts.length).toBeGreaterThan(1);
+    expect(outcome.restarts.length).toBe(new Set(outcome.restarts.map((restart) => restart.chain)).size);
+    expect(await verifyAuditChain(t.db, environment.id)).toMatchObject({ ok: true });
+    // Only old events went (a lane keeps its newest one, however old), and every recent one stayed.
+    const left = await t.db.auditEvent.findMany({ where: { environmentId: environment.id, action: "tool.call" }, select: { ts: true } });
+    expect(outcome.deleted + left.length).toBe(48);
+    expect(left.filter((event) => event.ts > outcome.cutoff)).toHaveLength(16);
+    expect(left.length - 16).toBeLessThanOrEqual(chainsOf(environment.id).length);
   });
 
   it("always keeps the newest event, and does nothing when nothing is old enough", async () => {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Db } from "@/lib/db/client";
 import { StaleWriteError } from "@/lib/errors";
-import { recordAdminEvent, recordAuditEvents, type AuditActor } from "./record";
+import { chainsOf, recordAdminEvent, recordAuditEvents, type AuditActor } from "./record";
 
 export const MAX_RETENTION_DAYS = 3_650;
 
@@ -36,32 +36,41 @@ export async function setAuditRetention(db: Db, actor: AuditActor, environmentId
   });
 }
 
-export type RetentionOutcome = { deleted: number; cutoff: Date; restartSeq: string | null };
+/** Where a chain continues after retention: its first kept event, and the hash of the deleted event it points to. */
+export type RetentionRestart = { chain: string; seq: string; prevHash: string | null };
+export type RetentionOutcome = { deleted: number; cutoff: Date; restarts: RetentionRestart[] };
 
 /**
  * Deletes an environment's events older than `days`, without breaking
- * verification of what remains: the first kept event still points at the
- * hash of a deleted one, so the restart point (its position and that hash)
- * is recorded in an event of the same chain, which the verifier accepts in
- * place of the missing predecessor.
+ * verification of what remains: the first kept event of each chain still
+ * points at the hash of a deleted one, so these restart points are recorded
+ * in an event of the environment's own chain, which the verifier accepts in
+ * place of the missing predecessors.
  *
  * Events are removed by chain position up to the first one inside the
- * window (and the newest event always stays), so the chain stays contiguous.
+ * window (and each chain's newest event always stays), so chains stay contiguous.
  */
 export async function applyAuditRetention(db: Db, environmentId: string, days: number, now = new Date(), actor?: AuditActor): Promise<RetentionOutcome> {
   const cutoff = new Date(now.getTime() - days * 24 * 60 * 60_000);
   return db.$transaction(
     async (tx) => {
-      // Appends wait while the chain is cut.
-      await tx.$queryRaw`SELECT 1 FROM "AuditChainHead" WHERE "chain" = ${environmentId} FOR UPDATE`;
-      const [bounds] = await tx.$queryRaw<{ firstKept: bigint | null; last: bigint | null }[]>`
-        SELECT (SELECT MIN("seq") FROM "AuditEvent" WHERE "chain" = ${environmentId} AND "ts" >= ${cutoff}) AS "firstKept",
-               (SELECT MAX("seq") FROM "AuditEvent" WHERE "chain" = ${environmentId}) AS "last"`;
-      if (!bounds?.last) return { deleted: 0, cutoff, restartSeq: null };
-      const restartSeq = bounds.firstKept ?? bounds.last;
-      const restart = await tx.auditEvent.findFirst({ where: { chain: environmentId, seq: restartSeq }, select: { prevHash: true } });
-      const deleted = await tx.$executeRaw`DELETE FROM "AuditEvent" WHERE "chain" = ${environmentId} AND "seq" < ${restartSeq}`;
-      if (deleted === 0) return { deleted: 0, cutoff, restartSeq: null };
+      let deleted = 0;
+      const restarts: RetentionRestart[] = [];
+      // In chain order, like every writer that takes more than one: appends to a lane wait while it is cut.
+      for (const chain of chainsOf(environmentId)) {
+        await tx.$queryRaw`SELECT 1 FROM "AuditChainHead" WHERE "chain" = ${chain} FOR UPDATE`;
+        const [bounds] = await tx.$queryRaw<{ firstKept: bigint | null; last: bigint | null }[]>`
+          SELECT (SELECT MIN("seq") FROM "AuditEvent" WHERE "chain" = ${chain} AND "ts" >= ${cutoff}) AS "firstKept",
+                 (SELECT MAX("seq") FROM "AuditEvent" WHERE "chain" = ${chain}) AS "last"`;
+        if (!bounds?.last) continue;
+        const restartSeq = bounds.firstKept ?? bounds.last;
+        const removed = await tx.$executeRaw`DELETE FROM "AuditEvent" WHERE "chain" = ${chain} AND "seq" < ${restartSeq}`;
+        if (removed === 0) continue;
+        const restart = await tx.auditEvent.findFirst({ where: { chain, seq: restartSeq }, select: { prevHash: true } });
+        restarts.push({ chain, seq: restartSeq.toString(), prevHash: restart?.prevHash ?? null });
+        deleted += removed;
+      }
+      if (deleted === 0) return { deleted, cutoff, restarts };
       await recordAuditEvents(tx, [
         {
           environmentId,
@@ -71,10 +80,10 @@ export async function applyAuditRetention(db: Db, environmentId: string, days: n
           ip: actor?.ip ?? null,
           action: "audit.retention_applied",
           target: `environment:${environmentId}`,
-          details: { days, cutoff: cutoff.toISOString(), deleted, restart: { seq: restartSeq.toString(), prevHash: restart?.prevHash ?? null } },
+          details: { days, cutoff: cutoff.toISOString(), deleted, restarts },
         },
       ]);
-      return { deleted, cutoff, restartSeq: restartSeq.toString() };
+      return { deleted, cutoff, restarts };
     },
     { timeout: 5 * 60_000 },
   );

@@ -1,6 +1,7 @@
 import { expect, it } from "vitest";
 import { describeEachDatabase } from "@/lib/db/test-harness";
-import { recordAuditEvents } from "./record";
+import { withSqlTransaction } from "@/lib/db/client";
+import { appendAuditEvents, recordAuditEvents } from "./record";
 import { verifyAuditChain } from "./verify";
 
 describeEachDatabase("audit chain verification", (t) => {
@@ -57,6 +58,23 @@ describeEachDatabase("audit chain verification", (t) => {
     const { environment, rows } = await chainOf(5);
     await t.db.$executeRaw`DELETE FROM "AuditEvent" WHERE "seq" < ${rows[2]!.seq}`;
     expect(await verifyAuditChain(t.db, environment.id)).toMatchObject({ ok: false, checked: 0, broken: { id: rows[2]!.id } });
+  });
+
+  it("checks every lane of an environment, and points at a row edited in any of them", async () => {
+    const environment = await t.db.environment.create({ data: { key: "prod", name: "Production" } });
+    // 16 batches into random free lanes: all of them in the first lane would be a 1 in 10^9 chance.
+    for (let batch = 0; batch < 16; batch++) {
+      await withSqlTransaction(t.db, (sql) =>
+        appendAuditEvents(sql, [0, 1, 2].map((i) => ({ environmentId: environment.id, source: "mcp" as const, actor: `user-${batch}-${i}`, action: "tool.call" })), { anyLane: true }),
+      );
+    }
+    expect(await verifyAuditChain(t.db, environment.id)).toEqual({ ok: true, checked: 48 });
+    const victim = await t.db.auditEvent.findFirstOrThrow({ where: { environmentId: environment.id, chain: { not: environment.id } }, orderBy: { seq: "desc" } });
+    await t.db.$executeRaw`UPDATE "AuditEvent" SET "actor" = 'someone-else' WHERE "id" = ${victim.id}::uuid`;
+    expect(await verifyAuditChain(t.db, environment.id)).toMatchObject({ ok: false, broken: { id: victim.id } });
+    // Moving a row into another lane breaks the links of both.
+    await t.db.$executeRaw`UPDATE "AuditEvent" SET "actor" = ${victim.actor}, "chain" = ${environment.id} WHERE "id" = ${victim.id}::uuid`;
+    expect((await verifyAuditChain(t.db, environment.id)).ok).toBe(false);
   });
 
   it("verifies an event whose producer sent its id in upper case", async () => {

@@ -1,6 +1,7 @@
 import type { Db } from "@/lib/db/client";
 import { auditEventHash, hashedFieldsOf } from "./hash";
-import { GLOBAL_CHAIN } from "./record";
+import { chainsOf } from "./record";
+import type { RetentionRestart } from "./retention";
 
 const PAGE = 5_000;
 
@@ -10,19 +11,29 @@ export type ChainVerification = { ok: true; checked: number } | { ok: false; che
 const BROKEN_LINK = "The link to the previous event is broken: an event before this one was removed, inserted or changed.";
 
 /**
- * Re-computes an environment's audit hash chain (or the global one for
- * `null`) and reports the first event that does not hold: its content was
- * changed (its hash no longer matches) or the link to its predecessor was cut
- * (an event was removed or inserted). Reads in pages, so any length of chain
- * verifies in constant memory.
+ * Re-computes an environment's audit hash chains (all of its lanes; the global
+ * chain for `null`) and reports the first event that does not hold: its
+ * content was changed (its hash no longer matches) or the link to its
+ * predecessor was cut (an event was removed or inserted). Reads in pages, so
+ * any length of chain verifies in constant memory.
  *
- * A time range verifies the consecutive events from the first one at or
- * after `from` to the last one at or before `to`, including the link into
- * the range. The very first event of a chain may point at a predecessor only
- * when retention deleted it and recorded that restart point in the chain.
+ * A time range verifies, in each chain, the consecutive events from the
+ * first one at or after `from` to the last one at or before `to`, including
+ * the link into the range. The very first event of a chain may point at a
+ * predecessor only when retention deleted it and recorded that restart point.
  */
 export async function verifyAuditChain(db: Db, environmentId: string | null, range: { from?: Date; to?: Date } = {}): Promise<ChainVerification> {
-  const chain = environmentId ?? GLOBAL_CHAIN;
+  const [ownChain, ...lanes] = chainsOf(environmentId);
+  let checked = 0;
+  for (const chain of [ownChain!, ...lanes]) {
+    const result = await verifyOneChain(db, chain, ownChain!, range);
+    checked += result.checked;
+    if (!result.ok) return { ...result, checked };
+  }
+  return { ok: true, checked };
+}
+
+async function verifyOneChain(db: Db, chain: string, recordsChain: string, range: { from?: Date; to?: Date }): Promise<ChainVerification> {
   const bounds = await db.auditEvent.aggregate({
     where: { chain, ...(range.from || range.to ? { ts: { ...(range.from ? { gte: range.from } : {}), ...(range.to ? { lte: range.to } : {}) } } : {}) },
     _min: { seq: true },
@@ -41,7 +52,11 @@ export async function verifyAuditChain(db: Db, environmentId: string | null, ran
     for (const row of rows) {
       const at = { seq: row.seq.toString(), id: row.id, ts: row.ts.toISOString() };
       const prevHash = row.prevHash ?? null;
-      if (previousHash === undefined ? prevHash !== null && !(await isRecordedRestart(db, chain, row.seq, prevHash)) : prevHash !== previousHash) {
+      if (
+        previousHash === undefined
+          ? prevHash !== null && !(await isRecordedRestart(db, recordsChain, { chain, seq: row.seq.toString(), prevHash }))
+          : prevHash !== previousHash
+      ) {
         return { ok: false, checked, broken: { ...at, problem: BROKEN_LINK } };
       }
       if (auditEventHash(prevHash, hashedFieldsOf(row)) !== row.hash) {
@@ -55,11 +70,15 @@ export async function verifyAuditChain(db: Db, environmentId: string | null, ran
   }
 }
 
-/** Retention records where the chain restarts (the first kept event and the hash it points to) in an event of the chain itself. */
-async function isRecordedRestart(db: Db, chain: string, seq: bigint, prevHash: string): Promise<boolean> {
-  const restart = await db.auditEvent.findFirst({
-    where: { chain, action: "audit.retention_applied", details: { path: ["restart"], equals: { seq: seq.toString(), prevHash } } },
+/**
+ * Retention records where each chain restarts (the first kept event and the
+ * hash it points to) in an event of the environment's own chain, itself
+ * covered by that chain's hashes.
+ */
+async function isRecordedRestart(db: Db, recordsChain: string, restart: RetentionRestart): Promise<boolean> {
+  const record = await db.auditEvent.findFirst({
+    where: { chain: recordsChain, action: "audit.retention_applied", details: { path: ["restarts"], array_contains: [restart] } },
     select: { id: true },
   });
-  return restart !== null;
+  return record !== null;
 }

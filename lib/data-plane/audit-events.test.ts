@@ -2,6 +2,7 @@ import { gzipSync } from "node:zlib";
 import { v7 as uuidv7 } from "uuid";
 import { afterEach, expect, it } from "vitest";
 import { createApiKey, CreateApiKeySchema } from "@/lib/api-keys/api-keys";
+import { chainsOf } from "@/lib/audit/record";
 import { verifyAuditChain } from "@/lib/audit/verify";
 import { loadSigner } from "@/lib/config/signing-keys";
 import { encryptionKeyFrom } from "@/lib/crypto/encryption";
@@ -60,8 +61,9 @@ describeEachDatabase("POST /api/v1/audit-events", (t) => {
       [events[1]!.id, environment.id, "mcp", "deny", "refund"],
     ]);
     expect(rows[0]).toMatchObject({ actor: "alice@example.com", clientId: "https://agent.example.com/client.json", server: "sales", configVersion: 3, ip: "203.0.113.7" });
-    // Chained after the admin event of the key's creation, and the chain checks out.
-    expect(rows[0]!.prevHash).toBeTruthy();
+    // One batch is written to one of the environment's lanes, in order, and every lane checks out.
+    expect(chainsOf(environment.id)).toContain(rows[0]!.chain);
+    expect(rows[1]).toMatchObject({ chain: rows[0]!.chain, prevHash: rows[0]!.hash });
     expect(await verifyAuditChain(t.db, environment.id)).toMatchObject({ ok: true, checked: 3 });
   });
 
@@ -75,6 +77,16 @@ describeEachDatabase("POST /api/v1/audit-events", (t) => {
     const twice = event();
     expect(await (await send({ events: [twice, twice] })).json()).toEqual({ accepted: 1, duplicates: 1, rejected: [] });
     expect(await stored()).toHaveLength(4);
+  });
+
+  it("stores each event once when the same batch arrives on several connections at once", async () => {
+    const { send, stored, environment } = await setup();
+    const events = Array.from({ length: 20 }, () => event());
+    const answers = await Promise.all([0, 1, 2, 3].map(async () => (await send({ events })).json()));
+    expect(answers.reduce((sum, answer) => sum + answer.accepted, 0)).toBe(20);
+    expect(answers.reduce((sum, answer) => sum + answer.duplicates, 0)).toBe(60);
+    expect(await stored()).toHaveLength(20);
+    expect(await verifyAuditChain(t.db, environment.id)).toMatchObject({ ok: true, checked: 21 });
   });
 
   it("answers a retried Idempotency-Key with the first answer, and refuses the key for another body", async () => {

@@ -181,7 +181,7 @@ export function createDataPlaneHandler(options: DataPlaneOptions) {
     const ingest = async () => ({ status: 202, body: await ingestAuditEvents(db, key, events) });
     const idempotencyKey = String(req.headers["idempotency-key"] ?? "").trim();
     if (idempotencyKey.length > 200) return sendJson(res, 400, { error: "Keep the Idempotency-Key under 200 characters." });
-    const answer = idempotencyKey ? await idempotent(key.id, idempotencyKey, JSON.stringify(events), ingest) : await ingest();
+    const answer = idempotencyKey ? await idempotent(key.id, idempotencyKey, body.bytes, ingest) : await ingest();
     sendJson(res, answer.status, answer.body);
   }
 

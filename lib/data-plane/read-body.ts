@@ -4,7 +4,7 @@ import { gunzip as gunzipCallback } from "node:zlib";
 
 const gunzip = promisify(gunzipCallback);
 
-export type NodeBodyResult = { ok: true; value: unknown } | { ok: false; status: 400 | 413 | 415; error: string };
+export type NodeBodyResult = { ok: true; value: unknown; /** The body as sent, decompressed. */ bytes: Buffer } | { ok: false; status: 400 | 413 | 415; error: string };
 export type JsonBodyLimits = { maxBytes: number; maxInflatedBytes?: number };
 
 const sizeLabel = (bytes: number) => (bytes >= 1024 * 1024 ? `${bytes / (1024 * 1024)} MiB` : `${Math.floor(bytes / 1024)} KiB`);
@@ -47,7 +47,7 @@ export async function readNodeJsonBody(req: IncomingMessage, limits: number | Js
     }
   }
   try {
-    return { ok: true, value: JSON.parse(raw.toString("utf8")) };
+    return { ok: true, value: JSON.parse(raw.toString("utf8")), bytes: raw };
   } catch {
     return { ok: false, status: 400, error: "The body is not valid JSON." };
   }

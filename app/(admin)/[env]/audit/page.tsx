@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { requireAdmin } from "@/lib/auth/session";
 import { auditEventLinks } from "@/lib/audit/links";
-import { AuditPageQuerySchema, getAuditEvent, latestAuditSeq, listAuditEvents } from "@/lib/audit/query";
+import { AuditPageQuerySchema, getAuditEvent, liveStartPosition, listAuditEvents } from "@/lib/audit/query";
 import { getDb } from "@/lib/db/client";
 import { environmentFromParams } from "@/lib/environments/current";
 import { PageHeader } from "@/components/ui/page-header";
@@ -27,9 +27,9 @@ export default async function AuditPage({
   const raw = await searchParams;
   const query = AuditPageQuerySchema.parse(raw);
   const db = getDb();
-  const [page, latestSeq, selected, retention] = await Promise.all([
+  const [page, livePosition, selected, retention] = await Promise.all([
     listAuditEvents(db, environment.id, query),
-    latestAuditSeq(db),
+    liveStartPosition(db, environment.id, query.scope),
     query.event ? getAuditEvent(db, environment.id, query.event) : null,
     db.environment.findUniqueOrThrow({ where: { id: environment.id }, select: { auditRetentionDays: true } }),
   ]);
@@ -50,7 +50,7 @@ export default async function AuditPage({
         <AuditFilters key={filtersKey.toString()} />
         <VerifyChain environment={environment.key} />
         <div className={selected || query.event ? "grid gap-4 xl:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]" : undefined}>
-          <AuditTable key={filtersKey.toString() + (query.before ?? "") + (query.after ?? "")} environment={environment.key} rows={page.rows} newer={page.newer} older={page.older} size={query.size} latestSeq={latestSeq} />
+          <AuditTable key={filtersKey.toString() + (query.before ?? "") + (query.after ?? "")} environment={environment.key} rows={page.rows} newer={page.newer} older={page.older} size={query.size} livePosition={livePosition} />
           {selected && links ? (
             <AuditEventDetail event={selected} links={links} closeHref={closeHref} />
           ) : query.event ? (

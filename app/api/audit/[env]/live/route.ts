@@ -1,25 +1,23 @@
-import { z } from "zod";
 import { authenticateRoute, methodNotAllowed } from "@/lib/http/route-auth";
-import { AuditFilterSchema, auditEventsStoredAfter } from "@/lib/audit/query";
+import { AuditFilterSchema, auditEventsStoredAfter, LivePositionSchema } from "@/lib/audit/query";
 import { getDb } from "@/lib/db/client";
 import { findEnvironment } from "@/lib/environments/environments";
 
 // The Audit page's live mode polls this for events stored since it last looked.
 
 const json = (status: number, body: unknown) => Response.json(body, { status, headers: { "Cache-Control": "no-store" } });
-const AfterSchema = z.string().regex(/^\d{1,19}$/, "Send afterSeq, the position the page last saw.");
 
 export async function GET(request: Request, { params }: { params: Promise<{ env: string }> }): Promise<Response> {
   const auth = await authenticateRoute("AUDITOR");
   if (!auth.ok) return auth.response;
   const search = new URL(request.url).searchParams;
-  const after = AfterSchema.safeParse(search.get("afterSeq"));
-  if (!after.success) return json(400, { error: after.error.issues[0]!.message });
+  const since = LivePositionSchema.safeParse(search.get("since"));
+  if (!since.success) return json(400, { error: since.error.issues[0]!.message });
   const { env } = await params;
   const db = getDb();
   const environment = /^[a-z0-9-]{1,32}$/.test(env) ? await findEnvironment(db, env) : null;
   if (!environment) return json(404, { error: `There is no environment "${env}".` });
-  return json(200, await auditEventsStoredAfter(db, environment.id, AuditFilterSchema.parse(Object.fromEntries(search)), after.data));
+  return json(200, await auditEventsStoredAfter(db, environment.id, AuditFilterSchema.parse(Object.fromEntries(search)), since.data));
 }
 
 // A method the route does not offer; the session is still checked first.
