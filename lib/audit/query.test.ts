@@ -129,4 +129,40 @@ describeEachDatabase("audit trail pages", (t) => {
       expect(viaSql.length, JSON.stringify(params)).toBeGreaterThan(0);
     }
   });
+
+  it("pauses a text search that runs out of time, and continues it on the next page without missing or repeating a match", async () => {
+    const environment = await t.db.environment.create({ data: { key: "prod", name: "Production" } });
+    const now = new Date(Date.UTC(2026, 0, 10));
+    // Three days of events, one every 20 minutes; every seventh one matches.
+    const inputs: AuditEventInput[] = Array.from({ length: 216 }, (_, i) => ({
+      id: uuidv7(),
+      ts: new Date(now.getTime() - i * 20 * 60_000),
+      environmentId: environment.id,
+      source: "mcp",
+      actor: `user-${i % 5}`,
+      action: "tool.call",
+      reason: i % 7 === 0 ? `Missing scope #${i}` : "granted",
+    }));
+    await t.db.$transaction((tx) => recordAuditEvents(tx, inputs));
+    const expected = inputs.filter((input) => input.reason!.startsWith("Missing")).map((input) => input.reason);
+
+    // No time at all: every page reads one slice (an hour) and pauses, so 72 hours take 72 pages or so.
+    let query = AuditPageQuerySchema.parse({ range: "all", q: "missing scope", size: "10" });
+    const seen: (string | null | undefined)[] = [];
+    let paused = 0;
+    for (let pages = 0; pages < 200; pages++) {
+      const page = await listAuditEvents(t.db, environment.id, query, now, 0);
+      seen.push(...page.rows.map((row) => row.reason));
+      if (page.searchedBackTo) paused++;
+      if (!page.older) break;
+      query = { ...query, before: page.older };
+    }
+    expect(seen).toEqual(expected);
+    expect(paused).toBeGreaterThan(1);
+
+    // With time to spare (a minute, so a busy machine cannot make it pause), the trail is searched in one go.
+    const whole = await listAuditEvents(t.db, environment.id, AuditPageQuerySchema.parse({ range: "all", q: "missing scope", size: "50" }), now, 60_000);
+    expect(whole.rows.map((row) => row.reason)).toEqual(expected);
+    expect(whole).toMatchObject({ searchedBackTo: null, older: null });
+  });
 });

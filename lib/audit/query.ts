@@ -150,36 +150,76 @@ const LIST_SELECT = {
   configVersion: true,
 } as const;
 
-export type AuditPage = { rows: AuditRow[]; newer: string | null; older: string | null };
+/** `searchedBackTo`: a text search paused there (see TEXT_SEARCH_BUDGET_MS); `older` continues it. */
+export type AuditPage = { rows: AuditRow[]; newer: string | null; older: string | null; searchedBackTo: string | null };
+
+/**
+ * Free text has no index (a trigram index cost ingestion about a tenth of its
+ * rate), so a search that matches little reads every event of its window.
+ * It reads the window newest first, in slices that grow from an hour, and
+ * stops before a slice would take it past this long, returning what it found
+ * and where it stopped: no page waits on the whole window, however large.
+ */
+export const TEXT_SEARCH_BUDGET_MS = 40;
+const FIRST_SLICE_MS = 60 * 60_000;
+// Fast growth keeps a small trail to a few slices (each costs a round trip even when empty).
+const SLICE_GROWTH = 4;
+const NEWEST_ID = "ffffffff-ffff-ffff-ffff-ffffffffffff";
 
 /**
  * One page of the trail, newest first, by keyset on (ts, id): the cost of a
  * page does not grow with how far back it is, unlike OFFSET.
  * `before` pages towards older events, `after` towards newer ones.
  */
-export async function listAuditEvents(db: Db, environmentId: string, query: AuditPageQuery, now = new Date()): Promise<AuditPage> {
+export async function listAuditEvents(db: Db, environmentId: string, query: AuditPageQuery, now = new Date(), textSearchBudgetMs = TEXT_SEARCH_BUDGET_MS): Promise<AuditPage> {
   const before = decodeCursor(query.before);
   const after = before ? null : decodeCursor(query.after);
   const keyset = keysetWhere(before ? { olderThan: before } : after ? { newerThan: after } : null);
   const ascending = Boolean(after);
   const orderBy: Prisma.AuditEventOrderByWithRelationInput[] = ascending ? [{ ts: "asc" }, { id: "asc" }] : [{ ts: "desc" }, { id: "desc" }];
-  const page = (where: Prisma.AuditEventWhereInput) =>
-    db.auditEvent.findMany({ where: keyset ? { AND: [where, keyset] } : where, orderBy, take: query.size + 1, select: LIST_SELECT });
-  let found: Awaited<ReturnType<typeof page>>;
-  if (query.actor) {
+  const page = (where: Prisma.AuditEventWhereInput, take: number) =>
+    db.auditEvent.findMany({ where: keyset ? { AND: [where, keyset] } : where, orderBy, take, select: LIST_SELECT });
+  const matching = async (extra: Prisma.AuditEventWhereInput, take: number) => {
+    if (!query.actor) return page({ AND: [auditWhere(environmentId, query, now), extra] }, take);
     // "actor or actorLabel" as one OR cannot walk an index in (ts, id) order,
     // so on a large trail it sorted every event of that user. Each half walks
     // its own index instead, and the two pages merge; the second half leaves
     // out what the first one already matched.
     const rest = auditWhere(environmentId, { ...query, actor: undefined }, now);
     const [byActor, byLabel] = await Promise.all([
-      page({ AND: [rest, { actor: query.actor }] }),
-      page({ AND: [rest, { actorLabel: query.actor }, { actor: { not: query.actor } }] }),
+      page({ AND: [rest, extra, { actor: query.actor }] }, take),
+      page({ AND: [rest, extra, { actorLabel: query.actor }, { actor: { not: query.actor } }] }, take),
     ]);
     const newerFirst = (a: { ts: Date; id: string }, b: { ts: Date; id: string }) => b.ts.getTime() - a.ts.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
-    found = [...byActor, ...byLabel].sort(ascending ? (a, b) => newerFirst(b, a) : newerFirst).slice(0, query.size + 1);
+    return [...byActor, ...byLabel].sort(ascending ? (a, b) => newerFirst(b, a) : newerFirst).slice(0, take);
+  };
+  let found: Awaited<ReturnType<typeof matching>> = [];
+  let searchedBackTo: Date | null = null;
+  if (query.q && !ascending) {
+    // The window's own bounds, over the (environmentId, ts) index: the other filters would only make this slower.
+    const window = auditWhere(environmentId, AuditFilterSchema.parse({ scope: query.scope, range: query.range, from: query.from?.toISOString(), to: query.to?.toISOString() }), now);
+    // Two index probes: an aggregate's MIN/MAX over this filter read the whole window.
+    const [oldest, newest] = await Promise.all(
+      (["asc", "desc"] as const).map((direction) => db.auditEvent.findFirst({ where: window, orderBy: { ts: direction }, select: { ts: true } })),
+    );
+    // Slices are (start, end]; timestamps are whole milliseconds.
+    const floor = oldest ? new Date(oldest.ts.getTime() - 1) : null;
+    let end = before && newest && before.ts < newest.ts ? before.ts : (newest?.ts ?? null);
+    const started = Date.now();
+    for (let span = FIRST_SLICE_MS; floor && end && end > floor; span *= SLICE_GROWTH) {
+      const start = new Date(Math.max(floor.getTime(), end.getTime() - span));
+      const sliceStarted = Date.now();
+      found.push(...(await matching({ ts: { gt: start, lte: end } }, query.size + 1 - found.length)));
+      end = start;
+      if (found.length > query.size || end <= floor) break;
+      // The next slice is SLICE_GROWTH times as long: stop now if reading it would likely pass the budget.
+      if (Date.now() - started + SLICE_GROWTH * (Date.now() - sliceStarted) >= textSearchBudgetMs) {
+        searchedBackTo = end;
+        break;
+      }
+    }
   } else {
-    found = await page(auditWhere(environmentId, query, now));
+    found = await matching({}, query.size + 1);
   }
   const more = found.length > query.size;
   const pageRows = found.slice(0, query.size);
@@ -192,8 +232,10 @@ export async function listAuditEvents(db: Db, environmentId: string, query: Audi
   const hasNewer = ascending ? more : Boolean(before);
   return {
     rows,
-    older: hasOlder && last ? encodeCursor(last) : null,
+    // A paused search continues from where it stopped, even when it found nothing yet.
+    older: searchedBackTo && !more ? encodeCursor({ ts: searchedBackTo, id: NEWEST_ID }) : hasOlder && last ? encodeCursor(last) : null,
     newer: hasNewer && first ? encodeCursor(first) : null,
+    searchedBackTo: searchedBackTo && !more ? searchedBackTo.toISOString() : null,
   };
 }
 

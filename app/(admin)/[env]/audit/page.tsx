@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { requireAdmin } from "@/lib/auth/session";
 import { auditEventLinks } from "@/lib/audit/links";
 import { AuditPageQuerySchema, getAuditEvent, liveStartPosition, listAuditEvents } from "@/lib/audit/query";
@@ -49,6 +50,15 @@ export default async function AuditPage({
       <div className="space-y-4">
         <AuditFilters key={filtersKey.toString()} />
         <VerifyChain environment={environment.key} />
+        {page.searchedBackTo && page.older ? (
+          <Alert title="The text search paused to keep this page fast.">
+            {page.rows.length ? "These are its matches so far; " : "No matches so far; "}
+            it has searched the range down to {page.searchedBackTo.replace("T", " ").slice(0, 19)} UTC.{" "}
+            <Link className="font-medium underline" href={`/${environment.key}/audit?${continueSearch(rest, page.older)}`}>
+              Search older events
+            </Link>
+          </Alert>
+        ) : null}
         <div className={selected || query.event ? "grid gap-4 xl:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]" : undefined}>
           <AuditTable key={filtersKey.toString() + (query.before ?? "") + (query.after ?? "")} environment={environment.key} rows={page.rows} newer={page.newer} older={page.older} size={query.size} livePosition={livePosition} />
           {selected && links ? (
@@ -68,4 +78,11 @@ export default async function AuditPage({
       </div>
     </>
   );
+}
+
+function continueSearch(params: URLSearchParams, older: string): string {
+  const next = new URLSearchParams(params);
+  next.delete("after");
+  next.set("before", older);
+  return next.toString();
 }
