@@ -29,7 +29,11 @@ export function getDb(): Db {
   return client;
 }
 
-const pools = new WeakMap<Db, pg.Pool>();
+// On globalThis for the same reason as the client: the module instance that
+// made a client may not be the one asked for its pool.
+const POOLS = Symbol.for("warden.db.pools");
+const globalPools = globalThis as unknown as { [POOLS]?: WeakMap<Db, pg.Pool> };
+const pools = (globalPools[POOLS] ??= new WeakMap<Db, pg.Pool>());
 
 export function createDb(url: string, poolMax = Number(process.env.WARDEN_DB_POOL_MAX ?? 8)): Db {
   // The pool is ours, so hot paths can borrow its connections (withSqlTransaction);
