@@ -63,7 +63,7 @@ export type AuditPageQuery = z.infer<typeof AuditPageQuerySchema>;
 export type AuditCursor = KeysetCursor;
 
 /** The time window a filter set means right now. */
-export function timeWindow(filters: AuditFilters, now = new Date()): { from?: Date; to?: Date } {
+export function timeWindow(filters: Pick<AuditFilters, "range" | "from" | "to">, now = new Date()): { from?: Date; to?: Date } {
   if (filters.range === "all") return {};
   if (filters.range === "custom") return { from: filters.from, to: filters.to };
   return { from: new Date(now.getTime() - TIME_PRESETS[filters.range]) };
@@ -71,16 +71,23 @@ export function timeWindow(filters: AuditFilters, now = new Date()): { from?: Da
 
 const escapeLike = (value: string) => value.replace(/[\\%_]/g, (match) => `\\${match}`);
 
-/**
- * The WHERE clause of a filter set. Every filter is an equality on an indexed
- * column or the time range, except free text, which searches the reason.
- */
-export function auditWhere(environmentId: string, filters: AuditFilters, now = new Date()): Prisma.AuditEventWhereInput {
+/** The scope and time range of a filter set alone: what the (environmentId, ts, id) index answers by itself. */
+function windowWhere(environmentId: string, filters: Pick<AuditFilters, "scope" | "range" | "from" | "to">, now: Date): Prisma.AuditEventWhereInput {
   const { from, to } = timeWindow(filters, now);
   return {
     // Account events have no environment: (environmentId, ts, id) serves both scopes.
     environmentId: filters.scope === "account" ? null : environmentId,
     ...(from || to ? { ts: { ...(from ? { gte: from } : {}), ...(to ? { lte: to } : {}) } } : {}),
+  };
+}
+
+/**
+ * The WHERE clause of a filter set. Every filter is an equality on an indexed
+ * column or the time range, except free text, which searches the reason.
+ */
+export function auditWhere(environmentId: string, filters: AuditFilters, now = new Date()): Prisma.AuditEventWhereInput {
+  return {
+    ...windowWhere(environmentId, filters, now),
     ...(filters.source ? { source: filters.source } : {}),
     ...(filters.actor ? { OR: [{ actor: filters.actor }, { actorLabel: filters.actor }] } : {}),
     ...(filters.client ? { clientId: filters.client } : {}),
@@ -197,7 +204,7 @@ export async function listAuditEvents(db: Db, environmentId: string, query: Audi
   let searchedBackTo: Date | null = null;
   if (query.q && !ascending) {
     // The window's own bounds, over the (environmentId, ts) index: the other filters would only make this slower.
-    const window = auditWhere(environmentId, AuditFilterSchema.parse({ scope: query.scope, range: query.range, from: query.from?.toISOString(), to: query.to?.toISOString() }), now);
+    const window = windowWhere(environmentId, query, now);
     // Two index probes: an aggregate's MIN/MAX over this filter read the whole window.
     const [oldest, newest] = await Promise.all(
       (["asc", "desc"] as const).map((direction) => db.auditEvent.findFirst({ where: window, orderBy: { ts: direction }, select: { ts: true } })),
