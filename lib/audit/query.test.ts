@@ -146,12 +146,12 @@ describeEachDatabase("audit trail pages", (t) => {
     await t.db.$transaction((tx) => recordAuditEvents(tx, inputs));
     const expected = inputs.filter((input) => input.reason!.startsWith("Missing")).map((input) => input.reason);
 
-    // No time at all: every page reads one slice (an hour) and pauses, so 72 hours take 72 pages or so.
+    // No time at all and no minimum: every page reads one slice (an hour) and pauses, so 72 hours take 72 pages or so.
     let query = AuditPageQuerySchema.parse({ range: "all", q: "missing scope", size: "10" });
     const seen: (string | null | undefined)[] = [];
     let paused = 0;
     for (let pages = 0; pages < 200; pages++) {
-      const page = await listAuditEvents(t.db, environment.id, query, now, 0);
+      const page = await listAuditEvents(t.db, environment.id, query, now, { budgetMs: 0, minEventsBeforePause: 1 });
       seen.push(...page.rows.map((row) => row.reason));
       if (page.searchedBackTo) paused++;
       if (!page.older) break;
@@ -161,8 +161,13 @@ describeEachDatabase("audit trail pages", (t) => {
     expect(paused).toBeGreaterThan(1);
 
     // With time to spare (a minute, so a busy machine cannot make it pause), the trail is searched in one go.
-    const whole = await listAuditEvents(t.db, environment.id, AuditPageQuerySchema.parse({ range: "all", q: "missing scope", size: "50" }), now, 60_000);
+    const whole = await listAuditEvents(t.db, environment.id, AuditPageQuerySchema.parse({ range: "all", q: "missing scope", size: "50" }), now, { budgetMs: 60_000, minEventsBeforePause: 1 });
     expect(whole.rows.map((row) => row.reason)).toEqual(expected);
     expect(whole).toMatchObject({ searchedBackTo: null, older: null });
+
+    // Out of time but with fewer events read than the minimum, it keeps going: a small trail never pauses.
+    const small = await listAuditEvents(t.db, environment.id, AuditPageQuerySchema.parse({ range: "all", q: "missing scope", size: "50" }), now, { budgetMs: 0, minEventsBeforePause: 10_000 });
+    expect(small.rows.map((row) => row.reason)).toEqual(expected);
+    expect(small).toMatchObject({ searchedBackTo: null, older: null });
   });
 });

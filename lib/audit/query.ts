@@ -157,7 +157,7 @@ const LIST_SELECT = {
   configVersion: true,
 } as const;
 
-/** `searchedBackTo`: a text search paused there (see TEXT_SEARCH_BUDGET_MS); `older` continues it. */
+/** `searchedBackTo`: a text search paused there (see TEXT_SEARCH); `older` continues it. */
 export type AuditPage = { rows: AuditRow[]; newer: string | null; older: string | null; searchedBackTo: string | null };
 
 /**
@@ -166,8 +166,11 @@ export type AuditPage = { rows: AuditRow[]; newer: string | null; older: string 
  * It reads the window newest first, in slices that grow from an hour, and
  * stops before a slice would take it past this long, returning what it found
  * and where it stopped: no page waits on the whole window, however large.
+ * It never pauses before it has read `minEventsBeforePause` events: on a
+ * small trail a slow moment (a busy machine, the embedded database) is the
+ * cost of a round trip, not of the data, and pausing would only get in the way.
  */
-export const TEXT_SEARCH_BUDGET_MS = 40;
+export const TEXT_SEARCH = { budgetMs: 40, minEventsBeforePause: 10_000 };
 const FIRST_SLICE_MS = 60 * 60_000;
 // Fast growth keeps a small trail to a few slices (each costs a round trip even when empty).
 const SLICE_GROWTH = 4;
@@ -178,7 +181,7 @@ const NEWEST_ID = "ffffffff-ffff-ffff-ffff-ffffffffffff";
  * page does not grow with how far back it is, unlike OFFSET.
  * `before` pages towards older events, `after` towards newer ones.
  */
-export async function listAuditEvents(db: Db, environmentId: string, query: AuditPageQuery, now = new Date(), textSearchBudgetMs = TEXT_SEARCH_BUDGET_MS): Promise<AuditPage> {
+export async function listAuditEvents(db: Db, environmentId: string, query: AuditPageQuery, now = new Date(), textSearch = TEXT_SEARCH): Promise<AuditPage> {
   const before = decodeCursor(query.before);
   const after = before ? null : decodeCursor(query.after);
   const keyset = keysetWhere(before ? { olderThan: before } : after ? { newerThan: after } : null);
@@ -212,6 +215,7 @@ export async function listAuditEvents(db: Db, environmentId: string, query: Audi
     // Slices are (start, end]; timestamps are whole milliseconds.
     const floor = oldest ? new Date(oldest.ts.getTime() - 1) : null;
     let end = before && newest && before.ts < newest.ts ? before.ts : (newest?.ts ?? null);
+    const searchedFrom = end;
     const started = Date.now();
     for (let span = FIRST_SLICE_MS; floor && end && end > floor; span *= SLICE_GROWTH) {
       const start = new Date(Math.max(floor.getTime(), end.getTime() - span));
@@ -220,7 +224,11 @@ export async function listAuditEvents(db: Db, environmentId: string, query: Audi
       end = start;
       if (found.length > query.size || end <= floor) break;
       // The next slice is SLICE_GROWTH times as long: stop now if reading it would likely pass the budget.
-      if (Date.now() - started + SLICE_GROWTH * (Date.now() - sliceStarted) >= textSearchBudgetMs) {
+      if (
+        Date.now() - started + SLICE_GROWTH * (Date.now() - sliceStarted) >= textSearch.budgetMs &&
+        (await db.auditEvent.count({ where: { AND: [window, { ts: { gt: end, lte: searchedFrom! } }] }, take: textSearch.minEventsBeforePause })) >=
+          textSearch.minEventsBeforePause
+      ) {
         searchedBackTo = end;
         break;
       }
