@@ -4,13 +4,15 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 
+export const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+
 export function ensureDependencies() {
   const marker = "node_modules/.package-lock.json";
   if (existsSync(marker) && statSync(marker).mtimeMs >= statSync("package-lock.json").mtimeMs) return;
-  console.log("[warden] installing dependencies (npm install, versions pinned by package-lock.json)…");
-  const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-  // Not `npm ci`: it refuses a lock file that lacks other platforms' optional
-  // binaries (which some registry mirrors do not serve), while install accepts it.
-  const install = spawnSync(npm, ["install", "--no-audit", "--no-fund"], { stdio: "inherit" });
+  console.log("[warden] installing dependencies (npm ci, exactly as package-lock.json pins them)…");
+  // `npm ci` installs the lock file as committed and never rewrites it, so a
+  // fresh clone stays clean; it refuses a lock that drifted from package.json.
+  const install = spawnSync(npm, ["ci", "--no-audit", "--no-fund"], { stdio: "inherit" });
   if (install.status !== 0) process.exit(install.status ?? 1);
 }
+

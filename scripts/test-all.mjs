@@ -5,7 +5,7 @@
 // (production build, real Chromium, a real OIDC provider).
 import { execSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { ensureDependencies } from "./ensure-deps.mjs";
+import { ensureDependencies, npm } from "./ensure-deps.mjs";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const results = [];
@@ -56,6 +56,9 @@ ensureChromium();
 mkdirSync(".reports", { recursive: true });
 
 const npx = (bin) => `node_modules/.bin/${bin}`;
+// The lock file must install package.json as it stands on every platform
+// (other systems' optional binaries included), or `npm ci` refuses it.
+step("lockfile in sync", npm, ["ci", "--dry-run", "--ignore-scripts", "--no-audit", "--no-fund"]);
 step("types", npx("tsc"), ["--noEmit", "-p", "."]);
 step("lint", npx("eslint"), [".", "--max-warnings=0"]);
 step("unit and integration", npx("vitest"), ["run", "--reporter=default", "--reporter=json", "--outputFile.json=.reports/vitest.json"]);
