@@ -4,6 +4,7 @@ import { Download, X } from "lucide-react";
 import { useSearchParams } from "next/navigation";
 import { useRef, useState } from "react";
 import { Button } from "@/components/ui/button";
+import { countOf, formatBytes } from "@/lib/format/count";
 
 type Progress = { rows: number; bytes: number };
 
@@ -50,7 +51,7 @@ export function ExportButtons({ environment }: { environment: string }) {
       anchor.download = filename;
       anchor.click();
       setTimeout(() => URL.revokeObjectURL(url), 60_000);
-      setMessage({ tone: "done", text: `Saved ${filename} (${(bytes / (1024 * 1024)).toFixed(1)} MB).` });
+      setMessage({ tone: "done", text: `Saved ${filename} (${formatBytes(bytes)}).` });
     } catch (error) {
       setMessage({ tone: "error", text: controller.signal.aborted ? "Export cancelled." : `The export failed: ${error instanceof Error ? error.message : String(error)}` });
     } finally {
@@ -59,29 +60,33 @@ export function ExportButtons({ environment }: { environment: string }) {
     }
   }
 
+  // The buttons keep their place while an export runs: its progress and
+  // outcome appear on a line of their own below them, out of the flow.
   return (
-    <div className="flex flex-wrap items-center gap-2">
+    <div className="relative flex items-center gap-2">
       <Button variant="secondary" disabled={progress !== null} onClick={() => void run("csv")}>
         <Download className="h-4 w-4" aria-hidden /> Export CSV
       </Button>
       <Button variant="secondary" disabled={progress !== null} onClick={() => void run("jsonl")}>
         JSONL
       </Button>
-      {progress ? (
-        <>
-          <span role="status" className="text-sm text-muted-foreground">
-            Exporting… about {progress.rows.toLocaleString("en")} events ({(progress.bytes / (1024 * 1024)).toFixed(1)} MB)
+      <div className="absolute right-0 top-full mt-1 flex items-center gap-2 whitespace-nowrap">
+        {progress ? (
+          <>
+            <span role="status" className="text-sm text-muted-foreground">
+              Exporting… about {countOf(progress.rows, "event")} ({formatBytes(progress.bytes)})
+            </span>
+            <Button variant="ghost" size="sm" onClick={() => abort.current?.abort()}>
+              <X className="h-4 w-4" aria-hidden /> Cancel
+            </Button>
+          </>
+        ) : null}
+        {message ? (
+          <span role={message.tone === "error" ? "alert" : "status"} className={message.tone === "error" ? "text-sm text-destructive" : "text-sm text-muted-foreground"}>
+            {message.text}
           </span>
-          <Button variant="ghost" size="sm" onClick={() => abort.current?.abort()}>
-            <X className="h-4 w-4" aria-hidden /> Cancel
-          </Button>
-        </>
-      ) : null}
-      {message ? (
-        <span role={message.tone === "error" ? "alert" : "status"} className={message.tone === "error" ? "text-sm text-destructive" : "text-sm text-muted-foreground"}>
-          {message.text}
-        </span>
-      ) : null}
+        ) : null}
+      </div>
     </div>
   );
 }

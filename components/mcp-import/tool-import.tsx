@@ -68,7 +68,7 @@ export function ToolImport({ environmentId, serverId, serverPath, defaultUrl }: 
       {done ? (
         <Alert tone="success" title="Import done">
           {done.created.length ? `Imported ${done.created.join(", ")}. ` : ""}
-          {done.changed.length ? `Recorded new definitions of ${done.changed.join(", ")}: they are changed since approval and stay out of published config until approved. ` : ""}
+          {done.changed.length ? `Recorded new definitions of ${done.changed.join(", ")}: ${done.changed.length === 1 ? "it is" : "they are"} changed since approval and ${done.changed.length === 1 ? "stays" : "stay"} out of published config until approved. ` : ""}
           <Link href={serverPath} className="font-medium text-primary hover:underline">
             Back to the server
           </Link>

@@ -10,6 +10,7 @@ import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/dialog";
 import { handleSubmit } from "@/components/ui/submit";
 import { ServerFields, groupFieldErrors } from "./server-form";
+import { countOf } from "@/lib/format/count";
 
 export function ServerEditForm({ server, editable }: { server: ServerDetail; editable: boolean }) {
   const router = useRouter();
@@ -99,7 +100,6 @@ export function DeleteServerButton({
   const [open, setOpen] = useState(false);
   const [pending, startTransition] = useTransition();
   const [error, setError] = useState<string>();
-  const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? "" : "s"}`;
   return (
     <>
       <Button variant="secondary" className="text-destructive" onClick={() => setOpen(true)}>
@@ -112,7 +112,7 @@ export function DeleteServerButton({
         title={`Delete ${server.name}?`}
         description={
           <>
-            This deletes the server <strong>{server.name}</strong>, its {plural(impact.tools, "tool")} and {plural(impact.grants, "grant")} to roles. Agents lose
+            This deletes the server <strong>{server.name}</strong>, its {countOf(impact.tools, "tool")} and {countOf(impact.grants, "grant")} to roles. Agents lose
             access to these tools at the next published config. This cannot be undone.
           </>
         }

@@ -10,6 +10,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { Badge } from "@/components/ui/badge";
 import { DecisionsChart } from "@/components/overview/decisions-chart";
+import { countOf } from "@/lib/format/count";
 
 export const metadata: Metadata = { title: "Overview" };
 
@@ -93,7 +94,7 @@ export default async function OverviewPage({
         <div className="flex flex-wrap items-center justify-between gap-3">
           <h2 id="traffic-heading" className="font-medium">
             Tool calls: {insights.totals.allow.toLocaleString("en")} allowed, {insights.totals.deny.toLocaleString("en")} denied
-            {insights.totals.error ? `, ${insights.totals.error.toLocaleString("en")} errors` : ""}
+            {insights.totals.error ? `, ${countOf(insights.totals.error, "error")}` : ""}
           </h2>
           <nav aria-label="Time window" className="flex gap-1 text-sm">
             {(Object.keys(INSIGHT_WINDOWS) as (keyof typeof INSIGHT_WINDOWS)[]).map((option) => (
