@@ -50,7 +50,7 @@ test("an admin imports tools from a live MCP server; a rewritten definition is h
   await expect(preview.getByLabel("Import refund_payment")).toBeDisabled();
   await preview.getByLabel("Import list_customers").uncheck();
   await preview.getByRole("button", { name: "Import 1 tool" }).click();
-  await expect(page.getByText(/Recorded new definitions of get_invoice: they are changed since approval/)).toBeVisible();
+  await expect(page.getByText(/Recorded new definitions of get_invoice: it is changed since approval/)).toBeVisible();
   await page.goto(serverUrl);
   await expect(page.getByRole("row", { name: /get_invoice/ })).toContainText(/changed since approval/i);
 
