@@ -7,6 +7,8 @@ import "./globals.css";
 export const metadata: Metadata = {
   title: { default: "Warden", template: "%s · Warden" },
   description: "Decide what AI agents may do through MCP servers.",
+  // Static assets live in public/ and are served as files, outside the app's routes.
+  icons: { icon: { url: "/favicon.svg", type: "image/svg+xml" } },
 };
 
 export default async function RootLayout({ children }: { children: ReactNode }) {

@@ -1,6 +1,14 @@
 import { expect, test } from "./fixtures";
 
 test.describe("admin shell", () => {
+  test("the favicon is a static file from public/, served to anyone and linked from every page", async ({ ownerPage, request }) => {
+    const icon = await request.get("/favicon.svg", { maxRedirects: 0 });
+    expect(icon.status()).toBe(200);
+    expect(icon.headers()["content-type"]).toContain("image/svg+xml");
+    await ownerPage.goto("/dev");
+    await expect(ownerPage.locator('head link[rel="icon"]')).toHaveAttribute("href", /\/favicon\.svg/);
+  });
+
   test("the environment switcher keeps the section and scopes the page", async ({ ownerPage }) => {
     await ownerPage.goto("/dev/audit");
     await expect(ownerPage.getByText("Development environment")).toBeVisible();
