@@ -162,6 +162,34 @@ test.describe.serial("audit trail", () => {
     await expect(page.getByText("1 new event since you opened the page.")).toBeVisible();
   });
 
+  test("a long reason neither widens the table nor loses its line breaks in the detail", async ({ ownerPage: page, playwright, baseURL }) => {
+    const carol = `carol-${run}@corp.example`;
+    const api = await playwright.request.newContext({ baseURL });
+    const posted = await api.post("/api/v1/audit-events", {
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      data: {
+        events: [
+          { id: uuidv7(), ts: new Date().toISOString(), actor: carol, action: "tool.call", tool: "wide", decision: "deny", reason: `no_grant:${"x".repeat(400)}` },
+          { id: uuidv7(), ts: new Date(Date.now() - 1000).toISOString(), actor: carol, action: "tool.call", tool: "multi", decision: "deny", reason: "first line\nsecond line" },
+        ],
+      },
+    });
+    expect(posted.status()).toBe(202);
+    await api.dispose();
+
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.goto(`/dev/audit?source=mcp&actor=${encodeURIComponent(carol)}`);
+    const table = page.getByRole("table", { name: "Audit events" });
+    await expect(table.getByRole("row")).toHaveCount(3);
+    await expect(table.getByRole("columnheader", { name: "Config" })).toBeInViewport();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+
+    await table.getByRole("row").filter({ hasText: "multi" }).getByRole("link").first().click();
+    const detail = page.getByRole("region", { name: "Event detail" });
+    const reason = detail.locator("dt", { hasText: /^Reason$/ }).locator("xpath=following-sibling::dd[1]");
+    expect(await reason.innerText()).toContain("first line\nsecond line");
+  });
+
   test("an owner sets a retention period after confirming, and the change is audited", async ({ ownerPage: page }) => {
     await page.goto("/dev/audit");
     const retention = page.getByRole("region", { name: "Retention" });

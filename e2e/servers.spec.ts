@@ -201,4 +201,19 @@ test.describe("Servers & Tools", () => {
       expect(response?.status(), path).toBe(404);
     }
   });
+
+  test("a tool whose schema has a very long line does not scroll the page sideways", async ({ ownerPage: page }) => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    const stamp = Date.now();
+    await addServer(page, `Wide ${stamp}`, `https://wide-${stamp}.example.com/mcp`);
+    await expect(page.getByRole("heading", { name: `Wide ${stamp}`, level: 1 })).toBeVisible();
+    const serverUrl = new URL(page.url()).pathname;
+    await page.goto(`${serverUrl}/tools/new`);
+    await page.getByLabel("Name", { exact: true }).fill("wide_tool");
+    await fillSchema(page, JSON.stringify({ type: "object", properties: { q: { type: "string", description: "x".repeat(600) } } }));
+    await page.getByRole("button", { name: "Add tool" }).click();
+    await expect(page.getByRole("button", { name: "Save tool" })).toBeVisible();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+  });
 });

@@ -130,7 +130,20 @@ export function AuditTable({
       },
       { id: "action", header: "Action", enableSorting: false, cell: ({ row }) => <code className="text-xs">{row.original.action}</code> },
       { id: "decision", header: "Decision", enableSorting: false, cell: ({ row }) => <DecisionBadge decision={row.original.decision} /> },
-      { id: "reason", header: "Reason", enableSorting: false, cell: ({ row }) => <span className="line-clamp-2 max-w-md">{row.original.reason ?? row.original.target ?? ""}</span> },
+      {
+        id: "reason",
+        header: "Reason",
+        enableSorting: false,
+        cell: ({ row }) => {
+          // "anywhere" lets a long unbroken reason wrap, so it cannot widen the table past its last columns.
+          const reason = row.original.reason ?? row.original.target ?? "";
+          return (
+            <span className="line-clamp-2 max-w-md [overflow-wrap:anywhere]" title={reason}>
+              {reason}
+            </span>
+          );
+        },
+      },
       { id: "configVersion", header: "Config", enableSorting: false, cell: ({ row }) => (row.original.configVersion ? `v${row.original.configVersion}` : "—") },
     ],
     // eslint-disable-next-line react-hooks/exhaustive-deps

@@ -10,7 +10,8 @@ function Row({ label, children, href }: { label: string; children: React.ReactNo
   return (
     <>
       <dt className="text-muted-foreground">{label}</dt>
-      <dd className="break-all">
+      {/* Reasons and details keep their line breaks; a long word breaks only where it cannot fit. */}
+      <dd className="min-w-0 whitespace-pre-wrap break-words">
         {children}
         {href ? (
           <>
