@@ -5,6 +5,8 @@ async function addServer(page: Page, name: string, resourceUri: string) {
   await page.goto("/dev/servers");
   await page.getByRole("button", { name: "Add server" }).click();
   const dialog = page.getByRole("dialog", { name: "Add an MCP server" });
+  // Examples read as examples, never as values already filled in.
+  for (const label of ["Resource identifier", "Authorization server issuer"]) await expect(dialog.getByLabel(label)).toHaveAttribute("placeholder", /^e\.g\. /);
   await dialog.getByLabel("Name").fill(name);
   await dialog.getByLabel("Resource identifier").fill(resourceUri);
   await dialog.getByLabel("Authorization server issuer").fill("https://auth.example.com");

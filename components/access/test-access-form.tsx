@@ -66,10 +66,10 @@ export function TestAccessForm({
     <form onSubmit={handleSubmit(submit)} className="space-y-4" aria-label="Access question" noValidate>
       {errors ? <Alert tone="error">Some fields need attention before the decision can be evaluated.</Alert> : null}
       <Field id="access-subject" label="Subject" hint="The user's sub claim. Recorded with the decision; it grants nothing by itself.">
-        <Input id="access-subject" name="subject" defaultValue={query.subject} placeholder="user-123" autoComplete="off" aria-describedby={describedBy("access-subject")} maxLength={512} />
+        <Input id="access-subject" name="subject" defaultValue={query.subject} placeholder="e.g. user-123" autoComplete="off" aria-describedby={describedBy("access-subject")} maxLength={512} />
       </Field>
       <Field id="access-client" label="Client" hint="Pick a registered client or type any client_id (a CIMD URL).">
-        <Input id="access-client" name="client" list="access-client-options" defaultValue={query.client} placeholder="https://agent.example/client.json" autoComplete="off" required maxLength={2048} aria-describedby={describedBy("access-client")} />
+        <Input id="access-client" name="client" list="access-client-options" defaultValue={query.client} placeholder="e.g. https://agent.example/client.json" autoComplete="off" required maxLength={2048} aria-describedby={describedBy("access-client")} />
         <datalist id="access-client-options">
           {clients.map((client) => (
             <option key={client.clientId} value={client.clientId} label={STATUS_WORDS[client.status]} />
@@ -96,7 +96,7 @@ export function TestAccessForm({
         </Select>
       </Field>
       <Field id="access-scopes" label="Token scopes" hint="Space-separated, as in the token's scope claim." errors={fieldErrors.scopes}>
-        <Input id="access-scopes" name="scopes" defaultValue={query.scopes} placeholder="tools:sales.read tools:sales.write" autoComplete="off" aria-invalid={Boolean(fieldErrors.scopes)} aria-describedby={describedBy("access-scopes", fieldErrors.scopes)} />
+        <Input id="access-scopes" name="scopes" defaultValue={query.scopes} placeholder="e.g. tools:sales.read tools:sales.write" autoComplete="off" aria-invalid={Boolean(fieldErrors.scopes)} aria-describedby={describedBy("access-scopes", fieldErrors.scopes)} />
       </Field>
       <Field id="access-roles" label="Roles" hint={roles.length > 0 ? "Hold Ctrl or ⌘ (or Shift) to pick several. Roles mapped from the claims below count too." : "No roles are defined in this environment yet."}>
         <Select id="access-roles" name="roles" multiple size={Math.min(Math.max(roles.length, 2), 6)} defaultValue={query.roles} className={cn("h-auto py-1")} disabled={roles.length === 0} aria-describedby={describedBy("access-roles")}>

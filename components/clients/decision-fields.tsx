@@ -14,7 +14,7 @@ export function DecisionFields({
   return (
     <div className="space-y-4">
       <Field id="scopeCeiling" label="Scope ceiling (optional)" hint="Space-separated. Tokens from this client are limited to these scopes; empty means no extra limit." errors={fieldErrors.scopeCeiling}>
-        <Input id="scopeCeiling" name="scopeCeiling" defaultValue={defaults?.scopeCeiling?.join(" ") ?? ""} placeholder="tools:sales.read tools:crm.read" />
+        <Input id="scopeCeiling" name="scopeCeiling" defaultValue={defaults?.scopeCeiling?.join(" ") ?? ""} placeholder="e.g. tools:sales.read tools:crm.read" />
       </Field>
       <div className="space-y-1.5">
         <label className="flex items-center gap-2 text-sm font-medium">
@@ -25,12 +25,12 @@ export function DecisionFields({
           aria-label="Allowed tools"
           name="allowedTools"
           defaultValue={defaults?.allowedTools?.join(" ") ?? ""}
-          placeholder="sales-mcp/get_invoice sales-mcp/list_customers"
+          placeholder="e.g. sales-mcp/get_invoice sales-mcp/list_customers"
         />
         <p className="text-xs text-muted-foreground">Space-separated server/tool names. Grants still apply on top.</p>
       </div>
       <Field id="note" label="Note (recorded in the audit trail)" errors={fieldErrors.note}>
-        <Input id="note" name="note" defaultValue={defaults?.note ?? ""} placeholder="Reviewed with the security team" />
+        <Input id="note" name="note" defaultValue={defaults?.note ?? ""} placeholder="e.g. Reviewed with the security team" />
       </Field>
     </div>
   );

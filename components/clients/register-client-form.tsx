@@ -62,7 +62,7 @@ export function RegisterClientForm({ environment }: { environment: string }) {
       <form onSubmit={handleSubmit(fetchPreview)} className="flex flex-wrap items-end gap-3 rounded-lg border bg-surface p-5" noValidate>
         <div className="min-w-72 flex-1">
           <Field id="clientId" label="Client ID (the metadata document URL)" hint="The https URL the agent uses as its client_id." errors={fieldErrors.clientId}>
-            <Input id="clientId" name="clientId" type="url" required autoFocus placeholder="https://vscode.dev/oauth/client-metadata.json" className="font-mono" />
+            <Input id="clientId" name="clientId" type="url" required autoFocus placeholder="e.g. https://vscode.dev/oauth/client-metadata.json" className="font-mono" />
           </Field>
         </div>
         <Button type="submit" disabled={pending}>

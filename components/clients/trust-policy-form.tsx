@@ -57,7 +57,7 @@ export function TrustPolicyForm({ environment, policy, editable }: { environment
         {feedback ? <Alert tone={feedback.tone}>{feedback.message}</Alert> : null}
         <fieldset disabled={!editable || pending} className="space-y-4">
           <Field id="allowedDomains" label="Allowed domains" hint="Valid clients from these domains may be approved without review. example.com covers example.com and all its subdomains; *.example.com covers only subdomains (a.example.com, a.b.example.com), not example.com itself. No scheme, path or port; a * only as the whole first label. Space- or comma-separated." errors={listErrors(fieldErrors, "allowedDomains")}>
-            <Input id="allowedDomains" name="allowedDomains" defaultValue={policy.allowedDomains.join(" ")} placeholder="vscode.dev claude.ai" />
+            <Input id="allowedDomains" name="allowedDomains" defaultValue={policy.allowedDomains.join(" ")} placeholder="e.g. vscode.dev claude.ai" />
           </Field>
           <Field id="deniedDomains" label="Denied domains" hint="Clients from these domains can never be approved. Same forms as above: example.com or *.example.com. A denial wins over an allowance." errors={listErrors(fieldErrors, "deniedDomains")}>
             <Input id="deniedDomains" name="deniedDomains" defaultValue={policy.deniedDomains.join(" ")} />

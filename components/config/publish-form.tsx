@@ -41,7 +41,7 @@ export function PublishForm({
     <form onSubmit={handleSubmit(publish)} className="space-y-3">
       {outcome}
       <Field id="publish-note" label="What changed, in a sentence (recorded with the version)">
-        <Input id="publish-note" name="note" maxLength={1000} placeholder="Grant refund_payment to finance-admins" />
+        <Input id="publish-note" name="note" maxLength={1000} placeholder="e.g. Grant refund_payment to finance-admins" />
       </Field>
       <Button type="submit" disabled={pending}>
         <Send className="h-4 w-4" aria-hidden /> {pending ? "Publishing…" : `Publish version ${nextVersion} to ${environmentName}`}

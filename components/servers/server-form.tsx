@@ -36,7 +36,7 @@ export function ServerFields({
           id={id("resourceUri")}
           name="resourceUri"
           defaultValue={defaults?.resourceUri ?? ""}
-          placeholder="https://mcp.example.com/mcp"
+          placeholder="e.g. https://mcp.example.com/mcp"
           className="font-mono"
           aria-invalid={Boolean(fieldErrors.resourceUri)}
         />
@@ -51,7 +51,7 @@ export function ServerFields({
           id={id("authorizationServer")}
           name="authorizationServer"
           defaultValue={defaults?.authorizationServer ?? ""}
-          placeholder="https://auth.example.com"
+          placeholder="e.g. https://auth.example.com"
           className="font-mono"
           aria-invalid={Boolean(fieldErrors.authorizationServer)}
         />
@@ -65,7 +65,7 @@ export function ServerFields({
           name="scopesSupported"
           rows={2}
           defaultValue={defaults?.scopesSupported?.join(" ") ?? ""}
-          placeholder="tools:sales.read tools:sales.write"
+          placeholder="e.g. tools:sales.read tools:sales.write"
           className={`${TEXTAREA} font-mono`}
           aria-invalid={Boolean(fieldErrors.scopesSupported)}
         />
