@@ -89,8 +89,11 @@ test("grant with a click, pick required scopes, see it from the role and the too
 
   const lookup = cell(page, "lookup_order (sales-mcp)", "support");
   await expect(lookup).toHaveAttribute("aria-pressed", "false");
+  const matrixTop = (await matrix.boundingBox())?.y;
   await lookup.click();
   await expect(page.getByRole("status").filter({ hasText: "Granted lookup_order (sales-mcp) to support." })).toBeVisible();
+  // The outcome appears without pushing the matrix down under the pointer.
+  expect((await matrix.boundingBox())?.y).toBe(matrixTop);
   await page.reload();
   await expect(lookup).toHaveAttribute("aria-pressed", "true");
 

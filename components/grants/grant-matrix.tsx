@@ -161,7 +161,12 @@ export function GrantMatrixView({ envKey, matrix, scopes, editable }: { envKey: 
 
   return (
     <div className="space-y-4">
-      {feedback ? <Alert tone={feedback.tone === "success" ? "success" : "error"}>{feedback.message}</Alert> : null}
+      {/* Floats over the page: an inline banner would push the matrix down under the pointer between two clicks. */}
+      {feedback ? (
+        <div className="fixed right-4 bottom-4 z-40 max-w-md rounded-md bg-background shadow-lg">
+          <Alert tone={feedback.tone === "success" ? "success" : "error"}>{feedback.message}</Alert>
+        </div>
+      ) : null}
       {editable ? (
         <div className="flex flex-wrap items-center gap-3 rounded-md border bg-muted/50 px-3 py-2 text-sm" role="group" aria-label="Bulk changes">
           <span>
