@@ -8,6 +8,7 @@ import { approveToolDefinitionAction, createToolAction, deleteToolAction, update
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { CodeEditor, type LineProblem } from "@/components/ui/code-editor";
+import { DefinitionChanges } from "@/components/tools/definition-changes";
 import { ConfirmDialog } from "@/components/ui/dialog";
 import { Field } from "@/components/ui/field";
 import { Input, Select } from "@/components/ui/input";
@@ -98,6 +99,13 @@ export function ToolForm({ refs, tool, editable, grants = 0 }: { refs: Refs; too
       {shown?.changedSinceApproval ? (
         <Alert tone="warning" title="This tool's definition changed since it was approved">
           Its live definition differs from the approved one, so it stays out of published config until someone approves it.
+          {shown.changesSinceApproval ? (
+            <div className="mt-2 min-w-0 rounded border bg-background p-2 text-foreground">
+              <DefinitionChanges changes={shown.changesSinceApproval} label="Changes since approval" />
+            </div>
+          ) : (
+            <p className="mt-1">Its approval was recorded before Warden kept approved definitions, so only their hashes can be compared.</p>
+          )}
           {editable ? (
             <div className="mt-2">
               <Button
@@ -235,6 +243,7 @@ export function ToolForm({ refs, tool, editable, grants = 0 }: { refs: Refs; too
           </div>
         ) : null}
       </form>
+      {shown ? <ListedFields tool={shown} /> : null}
       {shown ? (
         <ConfirmDialog
           open={confirmingDelete}
@@ -262,5 +271,30 @@ export function ToolForm({ refs, tool, editable, grants = 0 }: { refs: Refs; too
         />
       ) : null}
     </div>
+  );
+}
+
+/** The parts of a tool's MCP definition that only its server sets (shown, approved with it, not edited here). */
+function ListedFields({ tool }: { tool: ToolDetail }) {
+  const fields = { outputSchema: tool.outputSchema, execution: tool.execution, icons: tool.icons, _meta: tool.meta };
+  const present = Object.entries(fields).filter(([, value]) => value != null);
+  if (!present.length) return null;
+  return (
+    <section aria-labelledby="listed-fields-heading" className="min-w-0 space-y-2 rounded-lg border bg-surface p-4">
+      <h2 id="listed-fields-heading" className="text-sm font-medium">
+        Also in its definition
+      </h2>
+      <p className="text-xs text-muted-foreground">Set by the server when it lists the tool; approving the definition approves these too.</p>
+      <dl className="space-y-2">
+        {present.map(([name, value]) => (
+          <div key={name} className="min-w-0">
+            <dt className="font-mono text-xs font-medium">{name}</dt>
+            <dd>
+              <pre className="max-h-64 overflow-auto rounded border bg-muted/40 p-2 font-mono text-xs whitespace-pre-wrap [overflow-wrap:anywhere]">{JSON.stringify(value, null, 2)}</pre>
+            </dd>
+          </div>
+        ))}
+      </dl>
+    </section>
   );
 }

@@ -1,17 +1,27 @@
 import { z } from "zod";
 import type { Db } from "@/lib/db/client";
-import type { Prisma } from "@/lib/db/generated/client.ts";
+import { Prisma } from "@/lib/db/generated/client.ts";
 import { recordAdminEvent, type AuditActor } from "@/lib/audit/record";
 import { DomainError, NotFoundError } from "@/lib/errors";
-import { toolDefinitionHash } from "@/lib/tools/definition-hash";
-import { annotationsOf, InputSchemaSchema } from "@/lib/tools/tools";
+import { approvedDefinition, toolDefinitionHash } from "@/lib/tools/definition-hash";
+import { annotationsOf, InputSchemaSchema, RISK_TIERS } from "@/lib/tools/tools";
+import { suggestRiskTier, type RiskSuggestion } from "@/lib/tools/risk-suggestion";
 import { diffToolDefinitions, type ToolImportChange } from "./diff";
-import { listRemoteTools, RemoteServerSchema, type RemoteTool } from "./list-remote-tools";
+import { IMPORT_CAPABILITY_NAMES, listRemoteTools, RemoteServerSchema, type RemoteTool } from "./list-remote-tools";
 
 export const ImportPreviewSchema = RemoteServerSchema.extend({ environmentId: z.uuid(), serverId: z.uuid() });
-export const ApplyImportSchema = ImportPreviewSchema.extend({ names: z.array(z.string().min(1).max(128)).min(1, "Pick at least one tool to import.").max(1_000) });
+export const ApplyImportSchema = ImportPreviewSchema.extend({
+  names: z.array(z.string().min(1).max(128)).min(1, "Pick at least one tool to import.").max(1_000),
+  // The risk tier the admin confirmed for each new tool (the suggestion, or their own choice).
+  riskTiers: z.record(z.string().max(128), z.enum(RISK_TIERS)).optional(),
+});
 
-export type ImportPreview = { server: string; changes: (ToolImportChange & { problem?: string })[] };
+export type ImportPreview = {
+  server: string;
+  /** The client capabilities declared while listing (some servers list tools only to capable clients). */
+  capabilities: string[];
+  changes: (ToolImportChange & { problem?: string; suggestedRisk?: RiskSuggestion })[];
+};
 
 // Remote hints are completed with MCP's defaults, as stored tools are, so an
 // import compares like with like and an unchanged tool is not "changed".
@@ -23,14 +33,18 @@ async function compare(db: Db, input: z.infer<typeof ImportPreviewSchema>) {
   const server = await db.mcpServer.findFirst({ where: { id: input.serverId, environmentId: input.environmentId }, select: { id: true, name: true } });
   if (!server) throw new NotFoundError("This server");
   const remote = (await listRemoteTools(input)).map(normalise);
-  const known = await db.tool.findMany({ where: { serverId: server.id }, select: { id: true, name: true, title: true, description: true, inputSchema: true, annotations: true, version: true } });
+  const known = await db.tool.findMany({
+    where: { serverId: server.id },
+    select: { id: true, name: true, title: true, description: true, inputSchema: true, annotations: true, outputSchema: true, execution: true, icons: true, meta: true, version: true },
+  });
   const changes: ImportPreview["changes"] = diffToolDefinitions(
     known.map((tool) => ({ ...tool, annotations: annotationsOf(tool.annotations) })),
     remote,
   ).map((change) => {
     if (change.kind !== "new" && change.kind !== "changed") return change;
+    const suggested = change.kind === "new" ? { suggestedRisk: suggestRiskTier(annotationsOf(change.remote.annotations)) } : {};
     const schema = InputSchemaSchema.safeParse(change.remote.inputSchema);
-    return schema.success ? change : { ...change, problem: `Its input schema is not valid: ${schema.error.issues[0]?.message ?? "unknown problem"}` };
+    return schema.success ? { ...change, ...suggested } : { ...change, ...suggested, problem: `Its input schema is not valid: ${schema.error.issues[0]?.message ?? "unknown problem"}` };
   });
   return { server, known, changes };
 }
@@ -38,7 +52,7 @@ async function compare(db: Db, input: z.infer<typeof ImportPreviewSchema>) {
 /** What importing from a live server would do, field by field; nothing is written. */
 export async function previewToolImport(db: Db, input: z.infer<typeof ImportPreviewSchema>): Promise<ImportPreview> {
   const { server, changes } = await compare(db, input);
-  return { server: server.name, changes };
+  return { server: server.name, capabilities: IMPORT_CAPABILITY_NAMES, changes };
 }
 
 /**
@@ -66,6 +80,8 @@ export async function applyToolImport(db: Db, actor: AuditActor, input: z.infer<
         const definition = change.remote;
         const hash = toolDefinitionHash(definition);
         const annotations = annotationsOf(definition.annotations);
+        // The admin confirmed a tier in the preview; without one, the suggestion from the hints stands.
+        const riskTier = input.riskTiers?.[definition.name] ?? suggestRiskTier(annotations).tier;
         const tool = await tx.tool.create({
           data: {
             serverId: server.id,
@@ -74,13 +90,14 @@ export async function applyToolImport(db: Db, actor: AuditActor, input: z.infer<
             description: definition.description,
             inputSchema: definition.inputSchema as Prisma.InputJsonValue,
             annotations,
-            // A tool that says it can destroy something starts as high risk; an admin can lower it.
-            riskTier: annotations.destructiveHint && !annotations.readOnlyHint ? "HIGH" : "LOW",
+            ...laterFields(definition),
+            riskTier,
             definitionHash: hash,
             approvedHash: hash,
+            approvedDefinition: approvedDefinition(definition) as Prisma.InputJsonValue,
           },
         });
-        await recordAdminEvent(tx, actor, { action: "tool.imported", target: `tool:${tool.id}`, environmentId: input.environmentId, details: { server: server.name, name: tool.name, definitionHash: hash } });
+        await recordAdminEvent(tx, actor, { action: "tool.imported", target: `tool:${tool.id}`, environmentId: input.environmentId, details: { server: server.name, name: tool.name, riskTier, definitionHash: hash } });
         summary.created.push(tool.name);
       } else if (change.kind === "changed") {
         const current = known.find((tool) => tool.name === change.name)!;
@@ -92,6 +109,7 @@ export async function applyToolImport(db: Db, actor: AuditActor, input: z.infer<
             description: change.remote.description,
             inputSchema: change.remote.inputSchema as Prisma.InputJsonValue,
             annotations: annotationsOf(change.remote.annotations),
+            ...laterFields(change.remote),
             definitionHash: hash,
             version: { increment: 1 },
           },
@@ -100,11 +118,17 @@ export async function applyToolImport(db: Db, actor: AuditActor, input: z.infer<
           action: "tool.definition_changed",
           target: `tool:${current.id}`,
           environmentId: input.environmentId,
-          details: { server: server.name, name: change.name, fields: change.fields.map((field) => field.field), definitionHash: hash },
+          details: { server: server.name, name: change.name, fields: change.fields, definitionHash: hash },
         });
         summary.changed.push(change.name);
       }
     }
     return summary;
   });
+}
+
+// Stored as listed; a field the server no longer sends is cleared (DbNull), not kept from before.
+function laterFields(tool: RemoteTool) {
+  const json = (value: unknown) => (value === null ? Prisma.DbNull : (value as Prisma.InputJsonValue));
+  return { outputSchema: json(tool.outputSchema), execution: json(tool.execution), icons: json(tool.icons), meta: json(tool.meta) };
 }

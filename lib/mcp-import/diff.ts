@@ -1,4 +1,4 @@
-import { toolDefinitionHash } from "@/lib/tools/definition-hash";
+import { diffToolDefinition, type DefinitionChange } from "@/lib/tools/definition-diff";
 import type { RemoteTool } from "./list-remote-tools";
 
 /** A tool as Warden holds it, enough to compare with what a server now lists. */
@@ -8,21 +8,21 @@ export type KnownTool = {
   description: string | null;
   inputSchema: unknown;
   annotations: unknown;
+  outputSchema?: unknown;
+  execution?: unknown;
+  icons?: unknown;
+  meta?: unknown;
 };
-
-export type FieldChange = { field: "title" | "description" | "inputSchema" | "annotations"; before: unknown; after: unknown };
 
 export type ToolImportChange =
   | { kind: "new"; name: string; remote: RemoteTool }
-  | { kind: "changed"; name: string; remote: RemoteTool; fields: FieldChange[] }
+  | { kind: "changed"; name: string; remote: RemoteTool; /** The top-level fields that differ. */ fields: string[]; /** Each changed path, for review. */ changes: DefinitionChange[] }
   | { kind: "unchanged"; name: string }
   | { kind: "removed"; name: string };
 
-const FIELDS = ["title", "description", "inputSchema", "annotations"] as const;
-
 /**
  * What importing `remote` would do to the tools Warden knows for a server,
- * field by field. "removed" tools are only reported: deleting a tool is the
+ * path by path. "removed" tools are only reported: deleting a tool is the
  * admin's call, never a side effect of an import.
  */
 export function diffToolDefinitions(known: KnownTool[], remote: RemoteTool[]): ToolImportChange[] {
@@ -31,28 +31,12 @@ export function diffToolDefinitions(known: KnownTool[], remote: RemoteTool[]): T
   const changes: ToolImportChange[] = remote.map((tool) => {
     const current = knownByName.get(tool.name);
     if (!current) return { kind: "new", name: tool.name, remote: tool };
-    if (toolDefinitionHash(current) === toolDefinitionHash(tool)) return { kind: "unchanged", name: tool.name };
-    const fields = FIELDS.filter((field) => comparable(field, current[field]) !== comparable(field, tool[field])).map((field) => ({
-      field,
-      before: current[field] ?? null,
-      after: tool[field] ?? null,
-    }));
-    return { kind: "changed", name: tool.name, remote: tool, fields };
+    const differences = diffToolDefinition(current, tool);
+    if (differences.length === 0) return { kind: "unchanged", name: tool.name };
+    const fields = [...new Set(differences.map((change) => change.path.split(/[.[]/)[0]!))];
+    return { kind: "changed", name: tool.name, remote: tool, fields, changes: differences };
   });
   for (const tool of known) if (!remoteNames.has(tool.name)) changes.push({ kind: "removed", name: tool.name });
   const order = { new: 0, changed: 1, removed: 2, unchanged: 3 } as const;
   return changes.sort((a, b) => order[a.kind] - order[b.kind] || a.name.localeCompare(b.name));
-}
-
-// By content, not key order, with the same defaults as the definition hash.
-function comparable(field: (typeof FIELDS)[number], value: unknown): string {
-  return JSON.stringify(normalise(value ?? (field === "annotations" ? {} : null)));
-}
-
-function normalise(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(normalise);
-  if (value && typeof value === "object") {
-    return Object.fromEntries(Object.keys(value).sort().map((key) => [key, normalise((value as Record<string, unknown>)[key])]));
-  }
-  return value ?? null;
 }

@@ -3,7 +3,7 @@ import type { Prisma } from "@/lib/db/generated/client.ts";
 import { recordAdminEvent, type AuditActor } from "@/lib/audit/record";
 import { canonicalJson, sha256Hex } from "@/lib/crypto/canonical-json";
 import { DomainError } from "@/lib/errors";
-import { toolDefinitionHash } from "@/lib/tools/definition-hash";
+import { approvedDefinition, laterFieldsOf, toolDefinitionHash } from "@/lib/tools/definition-hash";
 import { grantKey, readPolicyState, toolKey, type PolicyDocument, type PolicyIds } from "./document";
 
 export const POLICY_KINDS = ["scopes", "servers", "tools", "roles", "grants"] as const;
@@ -178,8 +178,13 @@ async function writeChanges(tx: Tx, environmentId: string, ids: PolicyIds, curre
     else if (!same(from.servers.get(name), server)) await tx.mcpServer.update({ where: { id }, data: { ...data, ...bump } });
   }
   for (const [key, tool] of to.tools) {
-    // Whoever applies a previewed import approves the definitions in it.
-    const hash = toolDefinitionHash(tool);
+    const id = ids.tools.get(key);
+    // Whoever applies a previewed import approves the definitions in it,
+    // together with the fields a policy file does not carry (an imported
+    // outputSchema, say), which stay as the tool has them.
+    const stored = id ? await tx.tool.findUniqueOrThrow({ where: { id }, select: { outputSchema: true, execution: true, icons: true, meta: true } }) : {};
+    const definition = { ...tool, ...laterFieldsOf(stored) };
+    const hash = toolDefinitionHash(definition);
     const data = {
       title: tool.title,
       description: tool.description,
@@ -190,8 +195,8 @@ async function writeChanges(tx: Tx, environmentId: string, ids: PolicyIds, curre
       requiresApproval: tool.requiresApproval,
       definitionHash: hash,
       approvedHash: hash,
+      approvedDefinition: approvedDefinition(definition) as Prisma.InputJsonValue,
     };
-    const id = ids.tools.get(key);
     if (!id) ids.tools.set(key, (await tx.tool.create({ data: { serverId: ids.servers.get(tool.server)!, name: tool.name, ...data } })).id);
     else if (!same(from.tools.get(key), tool)) await tx.tool.update({ where: { id }, data: { ...data, ...bump } });
   }

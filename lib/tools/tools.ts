@@ -4,7 +4,8 @@ import type { Db, Tx } from "@/lib/db/client";
 import type { Prisma } from "@/lib/db/generated/client.ts";
 import { recordAdminEvent, recordAuditEvents, type AuditActor } from "@/lib/audit/record";
 import { DomainError, NotFoundError, StaleWriteError } from "@/lib/errors";
-import { toolDefinitionHash } from "./definition-hash";
+import { approvedDefinition, laterFieldsOf, toolDefinitionHash, type ToolDefinition } from "./definition-hash";
+import { diffToolDefinition, type DefinitionChange } from "./definition-diff";
 import { checkInputSchema, formatInputSchemaProblem } from "./input-schema";
 
 export const RISK_TIERS = ["LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
@@ -117,6 +118,16 @@ export type ToolDetail = {
   definitionHash: string | null;
   approvedHash: string | null;
   changedSinceApproval: boolean;
+  /** The rest of the MCP definition as the server listed it; null when it gave none. */
+  outputSchema: unknown;
+  execution: unknown;
+  icons: unknown;
+  meta: unknown;
+  /**
+   * For a definition changed since approval: what changed, path by path, from
+   * the approved one; null when the approval predates Warden keeping it.
+   */
+  changesSinceApproval: DefinitionChange[] | null;
   version: number;
   updatedAt: string;
 };
@@ -196,6 +207,12 @@ function toDetail(tool: ToolRecord): ToolDetail {
     definitionHash: tool.definitionHash,
     approvedHash: tool.approvedHash,
     changedSinceApproval: changedSinceApproval(tool),
+    outputSchema: tool.outputSchema,
+    execution: tool.execution,
+    icons: tool.icons,
+    meta: tool.meta,
+    changesSinceApproval:
+      changedSinceApproval(tool) && tool.approvedDefinition ? diffToolDefinition(tool.approvedDefinition as unknown as ToolDefinition, tool as unknown as ToolDefinition) : null,
     version: tool.version,
     updatedAt: tool.updatedAt.toISOString(),
   };
@@ -241,16 +258,22 @@ function rethrowNameClash(error: unknown): never {
   throw error;
 }
 
-/** The hashed definition; an admin saving it is approving it, so both hashes match. */
-function definitionHashes(fields: ToolFields) {
-  const hash = toolDefinitionHash({
+/**
+ * The hashed definition; an admin saving it is approving it, so both hashes
+ * match. The fields the form does not edit (an imported outputSchema, say)
+ * are kept from the stored tool and stay part of what is approved.
+ */
+function definitionHashes(fields: ToolFields, stored: Parameters<typeof laterFieldsOf>[0] = {}) {
+  const definition = {
     name: fields.name,
     title: fields.title,
     description: fields.description,
     inputSchema: fields.inputSchema,
     annotations: fields.annotations,
-  });
-  return { definitionHash: hash, approvedHash: hash };
+    ...laterFieldsOf(stored),
+  };
+  const hash = toolDefinitionHash(definition);
+  return { definitionHash: hash, approvedHash: hash, approvedDefinition: approvedDefinition(definition) as Prisma.InputJsonValue };
 }
 
 export async function createTool(db: Db, actor: AuditActor, input: z.output<typeof CreateToolSchema>): Promise<ToolDetail> {
@@ -295,7 +318,7 @@ export async function updateTool(db: Db, actor: AuditActor, input: z.output<type
       await assertNameFree(tx, serverId, fields.name, toolId);
       const after = await tx.tool.update({
         where: { id: toolId },
-        data: { ...fields, inputSchema: fields.inputSchema as Prisma.InputJsonValue, ...definitionHashes(fields), version: { increment: 1 } },
+        data: { ...fields, inputSchema: fields.inputSchema as Prisma.InputJsonValue, ...definitionHashes(fields, before), version: { increment: 1 } },
       });
       await recordAdminEvent(tx, actor, {
         action: "tool.updated",
@@ -332,7 +355,10 @@ export async function approveToolDefinition(db: Db, actor: AuditActor, input: z.
   return db.$transaction(async (tx) => {
     const tool = await lockTool(tx, input.environmentId, input.serverId, input.toolId, input.version);
     if (!changedSinceApproval(tool)) throw new DomainError(`The definition of ${tool.name} is already approved.`);
-    const after = await tx.tool.update({ where: { id: tool.id }, data: { approvedHash: tool.definitionHash, version: { increment: 1 } } });
+    const after = await tx.tool.update({
+      where: { id: tool.id },
+      data: { approvedHash: tool.definitionHash, approvedDefinition: approvedDefinition(tool) as Prisma.InputJsonValue, version: { increment: 1 } },
+    });
     await recordAdminEvent(tx, actor, {
       action: "tool.definition_approved",
       target: `tool:${tool.id}`,
