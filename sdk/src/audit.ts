@@ -46,9 +46,9 @@ export type AuditReporterOptions = {
   flushIntervalMs?: number;
   backoff?: BackoffOptions;
   /**
-   * How often one batch is sent while Warden answers 5xx (but 503), 408, or
-   * the request fails in transit, before the batch is split in halves to find
-   * an event Warden cannot store. Default 5.
+   * How often one batch is sent while Warden answers a 5xx other than 503,
+   * 408, or the connection breaks off, before the batch is split in halves to
+   * find an event Warden cannot store. Default 5.
    */
   maxAttempts?: number;
   logger?: WardenLogger;
@@ -88,7 +88,7 @@ type Batch = {
   events: AuditEvent[];
   /** Kept across the retries of this body; a half is a new body, with a new key. */
   idempotencyKey: string;
-  /** Failures that may be this body's fault (5xx but 503, 408, a broken connection); they bound its attempts. */
+  /** Failures that may be this body's fault (a 5xx other than 503, 408, a connection that broke off); they bound its attempts. */
   failures: number;
   /** The reporter's delivery count when these failures began: a higher count now means Warden stores other batches meanwhile. */
   deliveriesBefore: number;
@@ -111,15 +111,21 @@ type Answer =
  * gzip, an Idempotency-Key that stays the same across a batch's retries, and
  * exponential backoff honouring Retry-After.
  *
- * A producer is never stuck behind one event Warden cannot store. Events that
- * break Warden's input rules are refused before sending. A batch that keeps
- * failing (5xx, a broken connection) is sent at most `maxAttempts` times, then
- * in halves, recursively. A lone event is dropped once it has failed
- * `maxAttempts` times in a row after Warden stored another batch; one that
- * failed before any such proof is set aside (later events go ahead) and gets
- * its attempts afresh after the next delivery. Without that proof, failures
- * are an outage, not poison, and nothing is dropped for them. Every drop is counted by reason and logged,
- * once per batch, by event id and reason (never by content).
+ * A producer is never stuck behind one event Warden cannot store:
+ * - events that break Warden's input rules are refused before sending;
+ * - a batch that keeps failing (a 5xx other than 503, 408, a connection that
+ *   broke off) is sent at most `maxAttempts` times, then in halves,
+ *   recursively; so is a batch refused whole with 400, 413 or 422;
+ * - a lone event is dropped once it has failed `maxAttempts` times in a row
+ *   after Warden stored another batch. One that failed before any such proof
+ *   is set aside (later events go ahead) and gets its attempts afresh after
+ *   the next delivery. Without that proof, failures are an outage, not
+ *   poison, and nothing is dropped for them;
+ * - 429, 503 and an unreachable Warden wait (honouring Retry-After) without
+ *   counting toward the bound, and so do 401, 403, 404 and 405: a wrong key
+ *   or URL needs a human, and the events stay held meanwhile.
+ * Every drop is counted by reason and logged once per batch, by event id and
+ * reason, never by content.
  */
 export class AuditReporter {
   private readonly buffer: RingBuffer<AuditEvent>;

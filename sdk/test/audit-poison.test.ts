@@ -211,8 +211,11 @@ it.each([400, 413, 422])("a whole batch refused with %i is split down to the eve
   });
 });
 
-it("a refused API key (401/403) is not poison: events are held whole, never split or dropped, and sent once the key works", async () => {
-  const warden = await startAuditReceiver((request) => (request <= 6 ? { status: request % 2 ? 401 : 403 } : null));
+it.each([
+  { what: "a refused API key (401, 403)", statuses: [401, 403], logged: /refused the API key.*held and retried/ },
+  { what: "throttling and a Warden without its database (429, 503)", statuses: [429, 503], logged: null },
+])("$what is not poison: events are held whole, never split or dropped, and sent once Warden takes them", async ({ statuses, logged }) => {
+  const warden = await startAuditReceiver((request) => (request <= 6 ? { status: statuses[request % 2]! } : null));
   const log = recordingLogger();
   const audit = reporter({ url: warden.url, apiKey: "k", maxAttempts: 2, logger: log.logger, ...quick });
   const ids = ["a", "b", "c"].map((name) => audit.record(good(name)).id);
@@ -221,6 +224,7 @@ it("a refused API key (401/403) is not poison: events are held whole, never spli
   expect(warden.requests).toHaveLength(7);
   expect(new Set(warden.requests.map((request) => request.idempotencyKey)).size).toBe(1);
   expect(warden.requests.every((request) => request.events.map((event) => event.id).join() === ids.join())).toBe(true);
-  expect(audit.stats()).toMatchObject({ sent: 3, dropped: { total: 0 } });
-  expect(log.errors()[0]!.message).toMatch(/refused the API key.*held and retried/);
+  expect(audit.stats()).toMatchObject({ sent: 3, failedAttempts: 6, dropped: { total: 0 } });
+  if (logged) expect(log.errors()[0]!.message).toMatch(logged);
+  else expect(log.errors()).toEqual([]);
 });
