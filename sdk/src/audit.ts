@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
 import { gzip as gzipCallback } from "node:zlib";
 import { v7 as uuidv7 } from "uuid";
+import { redactSecrets } from "../../lib/audit/redact";
+import { auditEventProblem } from "./audit-event-rules";
 import { backoffDelay, DEFAULT_BACKOFF, isRetryableStatus, parseRetryAfter, type BackoffOptions } from "./backoff";
 import type { WardenDecision } from "./client";
 import { consoleLogger, type WardenLogger } from "./logger";
@@ -43,24 +45,87 @@ export type AuditReporterOptions = {
   /** ...or when the oldest has waited this long. Default 5 s. */
   flushIntervalMs?: number;
   backoff?: BackoffOptions;
+  /**
+   * How often one batch is sent while Warden answers a 5xx other than 503,
+   * 408, or the connection breaks off, before the batch is split in halves to
+   * find an event Warden cannot store. Default 5.
+   */
+  maxAttempts?: number;
   logger?: WardenLogger;
   fetch?: typeof fetch;
   random?: () => number;
 };
 
-export type AuditStats = { queued: number; inFlight: number; sent: number; duplicates: number; rejected: number; dropped: number; failedAttempts: number };
+/**
+ * Why an event will never reach Warden:
+ * - `overflow`: the buffer was full while Warden could not be reached (the oldest go first);
+ * - `invalid`: refused before sending, by the rules Warden stores events by;
+ * - `rejected`: Warden refused it (per event, or its whole batch with a 4xx);
+ * - `poison`: Warden kept failing it alone while it stored other events.
+ */
+export type AuditDropReason = "overflow" | "invalid" | "rejected" | "poison";
+
+export type AuditStats = {
+  queued: number;
+  /** Taken from the queue and not settled yet: the batch being sent, its halves, events awaiting a verdict. */
+  inFlight: number;
+  sent: number;
+  duplicates: number;
+  dropped: Record<AuditDropReason, number> & { total: number };
+  failedAttempts: number;
+};
 
 const MAX_BATCH_EVENTS = 1_000;
 const MAX_BATCH_BYTES = 1024 * 1024;
 const SEND_TIMEOUT_MS = 15_000;
+const DEFAULT_MAX_ATTEMPTS = 5;
+/** Events set aside after failing alone, until Warden shows it stores others; beyond it, the reporter waits (an outage looks like this). */
+const MAX_SUSPECT_EVENTS = 100;
+/** How many dropped events one log line names. */
+const LOGGED_DROPS = 10;
 
-type Batch = { events: AuditEvent[]; idempotencyKey: string; attempts: number };
+type Batch = {
+  events: AuditEvent[];
+  /** Kept across the retries of this body; a half is a new body, with a new key. */
+  idempotencyKey: string;
+  /** Failures that may be this body's fault (a 5xx other than 503, 408, a connection that broke off); they bound its attempts. */
+  failures: number;
+  /** The reporter's delivery count when these failures began: a higher count now means Warden stores other batches meanwhile. */
+  deliveriesBefore: number;
+};
+
+/** What an attempt to send a batch came to. */
+type Answer =
+  | { kind: "delivered"; accepted: number; duplicates: number; rejected: { index: number; reason: string }[] }
+  /** 400, 413, 422: something in this body; halves narrow it down. */
+  | { kind: "refused"; status: number; error: string }
+  /** Another 4xx: no smaller body would fare better. */
+  | { kind: "unusable"; status: number; error: string }
+  /** The body could not be written (an event changed after it was recorded). */
+  | { kind: "unencodable"; error: string }
+  | { kind: "failed"; why: string; retryAfterMs: number | null; countsTowardBound: boolean };
 
 /**
  * Batches audit events into POST /api/v1/audit-events: a bounded ring buffer
  * (never unbounded memory while Warden is down), a flush on size or interval,
  * gzip, an Idempotency-Key that stays the same across a batch's retries, and
  * exponential backoff honouring Retry-After.
+ *
+ * A producer is never stuck behind one event Warden cannot store:
+ * - events that break Warden's input rules are refused before sending;
+ * - a batch that keeps failing (a 5xx other than 503, 408, a connection that
+ *   broke off) is sent at most `maxAttempts` times, then in halves,
+ *   recursively; so is a batch refused whole with 400, 413 or 422;
+ * - a lone event is dropped once it has failed `maxAttempts` times in a row
+ *   after Warden stored another batch. One that failed before any such proof
+ *   is set aside (later events go ahead) and gets its attempts afresh after
+ *   the next delivery. Without that proof, failures are an outage, not
+ *   poison, and nothing is dropped for them;
+ * - 429, 503 and an unreachable Warden wait (honouring Retry-After) without
+ *   counting toward the bound, and so do 401, 403, 404 and 405: a wrong key
+ *   or URL needs a human, and the events stay held meanwhile.
+ * Every drop is counted by reason and logged once per batch, by event id and
+ * reason, never by content.
  */
 export class AuditReporter {
   private readonly buffer: RingBuffer<AuditEvent>;
@@ -68,13 +133,22 @@ export class AuditReporter {
   private readonly logger: WardenLogger;
   private readonly fetchImpl: typeof fetch;
   private readonly batchSize: number;
-  private batch: Batch | null = null;
+  private readonly maxAttempts: number;
+  /** Batches taken from the buffer and not settled, next to send first: a batch, or the halves it was split into. */
+  private readonly pending: Batch[] = [];
+  /** Lone events that failed their attempts while Warden stored nothing else. */
+  private suspects: Batch[] = [];
   private sending: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private retryAt = 0;
+  private consecutiveFailures = 0;
+  private deliveries = 0;
   private closed = false;
-  private reportedDrops = 0;
-  private readonly counters = { sent: 0, duplicates: 0, rejected: 0, failedAttempts: 0 };
+  private reportedOverflow = 0;
+  private readonly counters = { sent: 0, duplicates: 0, failedAttempts: 0 };
+  private readonly droppedBy: Record<Exclude<AuditDropReason, "overflow">, number> = { invalid: 0, rejected: 0, poison: 0 };
+  /** Drops not logged yet, by reason, with the first few events' ids and reasons. */
+  private readonly unloggedDrops = new Map<AuditDropReason, { count: number; events: { id: string; reason: string }[] }>();
 
   constructor(options: AuditReporterOptions) {
     this.options = options;
@@ -82,10 +156,15 @@ export class AuditReporter {
     this.fetchImpl = options.fetch ?? fetch;
     this.buffer = new RingBuffer(options.capacity ?? 10_000);
     this.batchSize = Math.min(MAX_BATCH_EVENTS, Math.max(1, options.batchSize ?? 500));
+    this.maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
     this.arm(options.flushIntervalMs ?? 5_000);
   }
 
-  /** Queues one event; never blocks and never throws. */
+  /**
+   * Queues one event; never blocks and never throws. An event Warden could
+   * not store is not queued: it is counted as dropped (`invalid`) and logged
+   * with the next batch.
+   */
   record(input: AuditEventInput): AuditEvent {
     const event: AuditEvent = {
       clientId: null,
@@ -100,6 +179,11 @@ export class AuditReporter {
       ts: input.ts ?? new Date().toISOString(),
       source: "mcp",
     };
+    const problem = auditEventProblem(event);
+    if (problem) {
+      this.drop("invalid", event, problem);
+      return event;
+    }
     this.buffer.push(event);
     if (this.buffer.size >= this.batchSize && !this.sending && Date.now() >= this.retryAt) void this.flush();
     return event;
@@ -123,10 +207,17 @@ export class AuditReporter {
   }
 
   stats(): AuditStats {
-    return { queued: this.buffer.size, inFlight: this.batch?.events.length ?? 0, dropped: this.buffer.dropped, ...this.counters };
+    const dropped = { overflow: this.buffer.dropped, ...this.droppedBy };
+    const held = (batches: Batch[]) => batches.reduce((sum, batch) => sum + batch.events.length, 0);
+    return {
+      queued: this.buffer.size,
+      inFlight: held(this.pending) + held(this.suspects),
+      ...this.counters,
+      dropped: { ...dropped, total: dropped.overflow + dropped.invalid + dropped.rejected + dropped.poison },
+    };
   }
 
-  /** Sends everything queued now, one batch after another, until the queue is empty or a send fails. */
+  /** Sends everything queued now, one batch after another, until the queue is empty or a send must wait. */
   flush(): Promise<void> {
     this.sending ??= this.drain().finally(() => (this.sending = null));
     return this.sending;
@@ -142,20 +233,37 @@ export class AuditReporter {
 
   private arm(intervalMs: number) {
     this.timer = setInterval(() => {
-      if (!this.sending && Date.now() >= this.retryAt && (this.batch || this.buffer.size > 0)) void this.flush();
+      if (!this.sending && Date.now() >= this.retryAt && (this.hasWork() || this.unloggedDrops.size > 0)) void this.flush();
     }, intervalMs);
     this.timer.unref?.();
   }
 
+  private hasWork(): boolean {
+    return this.pending.length > 0 || this.buffer.size > 0 || this.suspects.length > 0;
+  }
+
   private async drain(): Promise<void> {
-    this.noteDrops();
-    for (;;) {
-      this.batch ??= this.nextBatch();
-      if (!this.batch) return;
-      const ok = await this.send(this.batch);
-      if (!ok) return;
-      this.batch = null;
+    this.noteOverflow();
+    try {
+      for (;;) {
+        const batch = this.nextWork();
+        if (!batch) return;
+        if (!this.settle(batch, await this.send(batch))) return;
+        // A batch taken from the buffer is done with, halves and all: say what it lost.
+        if (!this.pending.length) this.logDrops();
+      }
+    } finally {
+      this.logDrops();
     }
+  }
+
+  /** The batch to send now: a pending one, else a new one from the buffer, else a set-aside event (nothing else can prove Warden up). */
+  private nextWork(): Batch | null {
+    if (!this.pending.length) {
+      const next = this.nextBatch() ?? this.suspects.shift();
+      if (next) this.pending.push(next);
+    }
+    return this.pending[0] ?? null;
   }
 
   private nextBatch(): Batch | null {
@@ -167,15 +275,90 @@ export class AuditReporter {
       const later = [...rest, ...this.buffer.take(this.buffer.size)];
       for (const event of later) this.buffer.push(event);
     }
-    return { events, idempotencyKey: randomUUID(), attempts: 0 };
+    return this.newBatch(events);
   }
 
-  /** true when the batch is done with (accepted or permanently refused); false to retry it later. */
-  private async send(batch: Batch): Promise<boolean> {
-    batch.attempts++;
+  private newBatch(events: AuditEvent[]): Batch {
+    return { events, idempotencyKey: randomUUID(), failures: 0, deliveriesBefore: this.deliveries };
+  }
+
+  /** A batch's two halves, in order: new bodies, so new keys and a fresh bound each. */
+  private halves(batch: Batch): Batch[] {
+    const middle = Math.ceil(batch.events.length / 2);
+    return [this.newBatch(batch.events.slice(0, middle)), this.newBatch(batch.events.slice(middle))];
+  }
+
+  /** Acts on an attempt's answer; true to go on with the next batch, false to wait for the scheduled retry. */
+  private settle(batch: Batch, answer: Answer): boolean {
+    switch (answer.kind) {
+      case "delivered": {
+        this.pending.shift();
+        this.deliveries++;
+        this.consecutiveFailures = 0;
+        this.retryAt = 0;
+        this.counters.sent += answer.accepted;
+        this.counters.duplicates += answer.duplicates;
+        for (const { index, reason } of answer.rejected) {
+          const event = batch.events[index];
+          if (event) this.drop("rejected", event, reason);
+        }
+        // Warden stores events now: what failed alone before gets its attempts afresh, and this delivery is the proof that counts.
+        for (const suspect of this.suspects) Object.assign(suspect, { failures: 0, deliveriesBefore: this.deliveries - 1 });
+        this.pending.unshift(...this.suspects);
+        this.suspects = [];
+        return true;
+      }
+      case "refused":
+      case "unencodable": {
+        this.pending.shift();
+        const why = answer.kind === "refused" ? `HTTP ${answer.status}: ${answer.error}` : answer.error;
+        if (batch.events.length > 1) {
+          this.pending.unshift(...this.halves(batch));
+          return true;
+        }
+        this.drop(answer.kind === "refused" ? "rejected" : "invalid", batch.events[0]!, why);
+        return true;
+      }
+      case "unusable":
+        this.pending.shift();
+        for (const event of batch.events) this.drop("rejected", event, `HTTP ${answer.status}: ${answer.error}`);
+        return true;
+      case "failed":
+        return this.settleFailure(batch, answer);
+    }
+  }
+
+  private settleFailure(batch: Batch, answer: Extract<Answer, { kind: "failed" }>): boolean {
+    this.counters.failedAttempts++;
+    this.consecutiveFailures++;
+    if (answer.countsTowardBound) batch.failures++;
+    if (!answer.countsTowardBound || batch.failures < this.maxAttempts) return this.retryLater(batch, answer);
+    if (batch.events.length > 1) {
+      this.pending.shift();
+      this.pending.unshift(...this.halves(batch));
+      this.logger.warn(`Warden failed a batch of ${batch.events.length} audit events ${batch.failures} times (${answer.why}); sending it in halves to find any event it cannot store`);
+      return true;
+    }
+    if (this.deliveries > batch.deliveriesBefore) {
+      this.pending.shift();
+      this.drop("poison", batch.events[0]!, `Warden failed it alone ${batch.failures} times (last: ${answer.why}) while storing other events`);
+      return true;
+    }
+    if (this.suspects.length >= MAX_SUSPECT_EVENTS) return this.retryLater(batch, answer);
+    this.pending.shift();
+    this.suspects.push(batch);
+    return this.pending.length > 0 || this.buffer.size > 0 ? true : this.retryLater(batch, answer);
+  }
+
+  private async send(batch: Batch): Promise<Answer> {
+    let body: Awaited<ReturnType<typeof gzip>>;
+    try {
+      body = await gzip(Buffer.from(JSON.stringify({ events: batch.events })));
+    } catch (error) {
+      return { kind: "unencodable", error: `cannot be written as JSON (${errorText(error)})` };
+    }
     let response: Response;
     try {
-      const body = await gzip(Buffer.from(JSON.stringify({ events: batch.events })));
       response = await this.fetchImpl(new URL("/api/v1/audit-events", this.options.url), {
         method: "POST",
         headers: {
@@ -188,34 +371,35 @@ export class AuditReporter {
         signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
       });
     } catch (error) {
-      return this.retryLater(batch, null, error instanceof Error ? error.message : String(error));
+      // Nobody listening is an outage; a request that hung or broke off may have broken Warden.
+      return { kind: "failed", why: errorText(error), retryAfterMs: null, countsTowardBound: !isUnreachable(error) };
     }
     const text = await response.text().catch(() => "");
-    if (response.status === 202 || response.status === 200) {
+    const { status } = response;
+    if (status === 202 || status === 200) {
       const result = safeJson(text) as { accepted?: number; duplicates?: number; rejected?: { index: number; reason: string }[] } | null;
-      const rejected = result?.rejected ?? [];
-      this.counters.sent += result?.accepted ?? batch.events.length - rejected.length;
-      this.counters.duplicates += result?.duplicates ?? 0;
-      this.counters.rejected += rejected.length;
-      if (rejected.length) this.logger.error(`Warden rejected ${rejected.length} audit event(s)`, { rejected: rejected.slice(0, 10) });
-      this.retryAt = 0;
-      return true;
+      const rejected = Array.isArray(result?.rejected) ? result.rejected : [];
+      return { kind: "delivered", accepted: result?.accepted ?? batch.events.length - rejected.length, duplicates: result?.duplicates ?? 0, rejected };
     }
-    if (isRetryableStatus(response.status) || response.status === 401 || response.status === 403) {
-      if (response.status === 401 || response.status === 403) this.logger.error(`Warden refused the API key for audit events (HTTP ${response.status}); events are held and retried`);
-      return this.retryLater(batch, parseRetryAfter(response.headers.get("retry-after")), `HTTP ${response.status}`);
+    const error = errorMessage(text);
+    const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
+    if (status === 401 || status === 403 || status === 404 || status === 405) {
+      // Not a poison case: the key or the URL is wrong, and every event would fare the same. Events
+      // stay held (the buffer is bounded, its overflow counted) and are retried until a human fixes it.
+      const problem = status === 401 || status === 403 ? "refused the API key for audit events" : "has no audit endpoint at this URL";
+      this.logger.error(`Warden ${problem} (HTTP ${status}: ${redactSecrets(error)}); events are held and retried`, { status });
+      return { kind: "failed", why: `HTTP ${status}`, retryAfterMs, countsTowardBound: false };
     }
-    // 400, 413, 415: sending the same batch again cannot succeed.
-    this.counters.rejected += batch.events.length;
-    this.logger.error(`Warden refused a batch of ${batch.events.length} audit event(s) with HTTP ${response.status}; they are dropped`, { body: text.slice(0, 500) });
-    return true;
+    if (status === 400 || status === 413 || status === 422) return { kind: "refused", status, error };
+    // 429 and 503 (Warden's answer while its database is down) say "later", not "this batch".
+    if (isRetryableStatus(status)) return { kind: "failed", why: `HTTP ${status}`, retryAfterMs, countsTowardBound: status !== 429 && status !== 503 };
+    return { kind: "unusable", status, error };
   }
 
-  private retryLater(batch: Batch, retryAfterMs: number | null, why: string): false {
-    this.counters.failedAttempts++;
-    const delay = Math.max(backoffDelay(batch.attempts - 1, this.options.backoff ?? DEFAULT_BACKOFF, this.options.random), retryAfterMs ?? 0);
+  private retryLater(batch: Batch, answer: Extract<Answer, { kind: "failed" }>): false {
+    const delay = Math.max(backoffDelay(this.consecutiveFailures - 1, this.options.backoff ?? DEFAULT_BACKOFF, this.options.random), answer.retryAfterMs ?? 0);
     this.retryAt = Date.now() + delay;
-    this.logger.warn(`Could not deliver ${batch.events.length} audit event(s) (${why}); retrying in ${delay} ms`, { attempts: batch.attempts, queued: this.buffer.size });
+    this.logger.warn(`Could not deliver ${batch.events.length} audit event(s) (${answer.why}); retrying in ${delay} ms`, { failures: batch.failures, queued: this.buffer.size });
     if (!this.closed) {
       const retry = setTimeout(() => void this.flush(), delay);
       retry.unref?.();
@@ -223,13 +407,53 @@ export class AuditReporter {
     return false;
   }
 
-  private noteDrops() {
+  private drop(reason: Exclude<AuditDropReason, "overflow">, event: AuditEvent, why: string) {
+    this.droppedBy[reason]++;
+    const entry = this.unloggedDrops.get(reason) ?? { count: 0, events: [] };
+    entry.count++;
+    // Ids and reasons only: an event's contents never reach the log.
+    if (entry.events.length < LOGGED_DROPS) entry.events.push({ id: String(event.id), reason: redactSecrets(why) });
+    this.unloggedDrops.set(reason, entry);
+  }
+
+  private logDrops() {
+    for (const [reason, { count, events }] of this.unloggedDrops) {
+      const what =
+        reason === "invalid"
+          ? `Refused ${count} audit event(s) Warden could not store (checked before sending)`
+          : reason === "rejected"
+            ? `Warden rejected ${count} audit event(s)`
+            : `Gave up on ${count} audit event(s) Warden kept failing while it stored others`;
+      this.logger.error(`${what}; they are dropped`, { reason, count, events });
+    }
+    this.unloggedDrops.clear();
+  }
+
+  private noteOverflow() {
     const dropped = this.buffer.dropped;
-    if (dropped > this.reportedDrops) {
-      this.logger.error(`Dropped ${dropped - this.reportedDrops} audit event(s): the buffer of ${this.buffer.capacity} was full while Warden could not be reached`, { droppedTotal: dropped });
-      this.reportedDrops = dropped;
+    if (dropped > this.reportedOverflow) {
+      this.logger.error(`Dropped ${dropped - this.reportedOverflow} audit event(s): the buffer of ${this.buffer.capacity} was full while Warden could not be reached`, { droppedTotal: dropped });
+      this.reportedOverflow = dropped;
     }
   }
+}
+
+/** Errors that mean no Warden answered at all (refused, unresolvable, unroutable), rather than one that broke off. */
+function isUnreachable(error: unknown): boolean {
+  const code = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
+  return typeof code === "string" && ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"].includes(code);
+}
+
+function errorText(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const cause = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
+  return typeof cause === "string" ? `${message}: ${cause}` : message;
+}
+
+/** Warden's {"error": …} sentence, or the start of whatever else came back. */
+function errorMessage(text: string): string {
+  const parsed = safeJson(text) as { error?: unknown } | null;
+  return typeof parsed?.error === "string" ? parsed.error : text.slice(0, 200) || "(no details)";
 }
 
 export function createAuditReporter(options: AuditReporterOptions): AuditReporter {

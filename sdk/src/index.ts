@@ -10,7 +10,7 @@ export {
   denialText,
   type ProtectedResourceMetadata,
 } from "./enforce";
-export { AuditReporter, createAuditReporter, type AuditEvent, type AuditEventInput, type AuditReporterOptions, type AuditStats } from "./audit";
+export { AuditReporter, createAuditReporter, type AuditDropReason, type AuditEvent, type AuditEventInput, type AuditReporterOptions, type AuditStats } from "./audit";
 export { backoffDelay, parseRetryAfter, jittered, type BackoffOptions } from "./backoff";
 export { writeFileAtomic } from "./atomic-file";
 export { consoleLogger, type WardenLogger } from "./logger";

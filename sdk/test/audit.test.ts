@@ -1,46 +1,13 @@
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { gunzipSync } from "node:zlib";
 import { afterEach, expect, it } from "vitest";
-import { AuditReporter, type AuditEvent } from "../src/audit";
+import { AuditReporter } from "../src/audit";
+import { closeAuditReceivers, startAuditReceiver as receiver } from "./audit-receiver";
 
 const silent = { info() {}, warn() {}, error() {} };
 
-type Received = { idempotencyKey: string; encoding: string; authorization: string; events: AuditEvent[] };
-
-/**
- * A stand-in for POST /api/v1/audit-events as DESIGN §3 specifies it: gzip
- * accepted, duplicates by event id counted and not stored, 202 with counts.
- * `script` can answer a request differently (failures, Retry-After).
- */
-async function receiver(script: ((request: number) => { status: number; headers?: Record<string, string> } | null) = () => null) {
-  const requests: Received[] = [];
-  const stored = new Map<string, AuditEvent>();
-  const server: Server = createServer(async (req: IncomingMessage, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks);
-    const body = JSON.parse((req.headers["content-encoding"] === "gzip" ? gunzipSync(raw) : raw).toString("utf8")) as { events: AuditEvent[] };
-    requests.push({ idempotencyKey: String(req.headers["idempotency-key"]), encoding: String(req.headers["content-encoding"]), authorization: String(req.headers.authorization), events: body.events });
-    const scripted = script(requests.length);
-    if (scripted) return void res.writeHead(scripted.status, scripted.headers ?? {}).end(JSON.stringify({ error: "scripted" }));
-    let duplicates = 0;
-    for (const event of body.events) {
-      if (stored.has(event.id)) duplicates++;
-      else stored.set(event.id, event);
-    }
-    res.writeHead(202, { "content-type": "application/json" }).end(JSON.stringify({ accepted: body.events.length - duplicates, duplicates, rejected: [] }));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  servers.push(server);
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests, stored };
-}
-
-const servers: Server[] = [];
 const reporters: AuditReporter[] = [];
 afterEach(async () => {
   for (const reporter of reporters.splice(0)) await reporter.close().catch(() => undefined);
-  for (const server of servers.splice(0)) await new Promise((resolve) => (server.closeAllConnections(), server.close(resolve)));
+  await closeAuditReceivers();
 });
 
 function reporter(options: ConstructorParameters<typeof AuditReporter>[0]) {
@@ -64,7 +31,7 @@ it("sends gzip batches with an Idempotency-Key when the batch size is reached, w
   expect(first).toMatchObject({ source: "mcp", actor: "user-0", decision: "allow", configVersion: 3 });
   expect(first.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/);
   await audit.close();
-  expect(audit.stats()).toMatchObject({ queued: 0, sent: 7, dropped: 0 });
+  expect(audit.stats()).toMatchObject({ queued: 0, sent: 7, dropped: { total: 0 } });
 });
 
 it("flushes on the interval when fewer events than a batch wait", async () => {
@@ -97,17 +64,17 @@ it("holds a bounded number of events while Warden is down, counting what it drop
   const errors: string[] = [];
   const audit = reporter({ url: "http://127.0.0.1:9", apiKey: "k", capacity: 5, batchSize: 1_000, flushIntervalMs: 60_000, logger: { ...silent, error: (message) => errors.push(message) }, backoff: { baseMs: 60_000, maxMs: 60_000 } });
   for (let n = 0; n < 12; n++) audit.record(event(n));
-  expect(audit.stats()).toMatchObject({ queued: 5, dropped: 7 });
+  expect(audit.stats()).toMatchObject({ queued: 5, dropped: { overflow: 7, total: 7 } });
   await audit.flush();
-  expect(audit.stats()).toMatchObject({ queued: 0, inFlight: 5, dropped: 7, failedAttempts: 1 });
+  expect(audit.stats()).toMatchObject({ queued: 0, inFlight: 5, dropped: { overflow: 7, total: 7 }, failedAttempts: 1 });
   expect(errors.join("\n")).toMatch(/Dropped 7 audit event/);
 });
 
-it("drops a batch the endpoint refuses outright (400/413/415) instead of retrying it forever", async () => {
+it("drops an event the endpoint refuses outright (400) instead of retrying it forever", async () => {
   const warden = await receiver(() => ({ status: 400 }));
   const audit = reporter({ url: warden.url, apiKey: "k", batchSize: 10, flushIntervalMs: 60_000 });
   audit.record(event(1));
   await audit.flush();
-  expect(audit.stats()).toMatchObject({ rejected: 1, inFlight: 0, queued: 0 });
+  expect(audit.stats()).toMatchObject({ dropped: { rejected: 1, total: 1 }, inFlight: 0, queued: 0 });
   expect(warden.requests).toHaveLength(1);
 });
