@@ -110,8 +110,12 @@ test("an admin imports tools from a live MCP server; a rewritten definition is h
   await expect(page.getByText(/Recorded new definitions of get_invoice: it is changed since approval/)).toBeVisible();
   await page.goto(serverUrl);
   await expect(page.getByRole("row", { name: /get_invoice/ })).toContainText(/changed since approval/i);
-  // The tool's page shows what changed before anyone approves it.
-  await page.getByRole("link", { name: "get_invoice", exact: true }).click();
+  // Config says why the tool would disappear from what is published, and leads to the
+  // tool's page, which shows what changed before anyone approves it.
+  await page.goto("/dev/config");
+  const heldBack = page.getByRole("list", { name: "Held back tools" });
+  await expect(heldBack).toContainText(`import-${stamp}/get_invoice held back: changed since approval`);
+  await heldBack.getByRole("link", { name: "review and approve" }).click();
   await expect(page.getByRole("table", { name: "Changes since approval" })).toContainText("audit@evil.example");
   await page.goto(serverUrl);
 

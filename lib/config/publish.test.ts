@@ -41,6 +41,13 @@ describeEachDatabase("publishing config", (t) => {
     expect(await t.db.auditEvent.findFirst({ where: { action: "config.published" } })).toMatchObject({ environmentId: environment.id, target: "config:prod:v1" });
   });
 
+  it("names the tools the draft enables but publishing holds back, with the grants that go with them", async () => {
+    const { environment } = await seed();
+    const status = await draftStatus(t.db, environment.id);
+    // export_all changed since approval (never approved); refund is merely disabled, which is not "held back".
+    expect(status.heldBack).toEqual([{ id: expect.any(String), serverId: expect.any(String), server: "sales", name: "export_all", reason: "changed_since_approval", grants: 1 }]);
+  });
+
   it("refuses to publish nothing new, and tracks unpublished changes with a diff", async () => {
     const { environment, actor, signer, readTool } = await seed();
     expect((await draftStatus(t.db, environment.id)).unpublished).toBe(true);

@@ -94,11 +94,34 @@ export async function liveVersion(db: Db, environmentId: string): Promise<LiveVe
   });
 }
 
+/** A tool the draft enables but publishing leaves out, and why, so the admin can act on it. */
+export type HeldBackTool = { id: string; serverId: string; server: string; name: string; reason: "changed_since_approval"; grants: number };
+
+/**
+ * Enabled tools whose live definition is not the approved one: publishing
+ * leaves them and their grants out (agents get unknown_tool), which the diff
+ * alone shows only as disappearing tools and grants.
+ */
+export async function heldBackTools(db: Db, environmentId: string): Promise<HeldBackTool[]> {
+  const tools = await db.tool.findMany({
+    where: {
+      enabled: true,
+      server: { environmentId },
+      definitionHash: { not: null },
+      OR: [{ approvedHash: null }, { NOT: { definitionHash: { equals: db.tool.fields.approvedHash } } }],
+    },
+    orderBy: [{ server: { name: "asc" } }, { name: "asc" }],
+    select: { id: true, serverId: true, name: true, server: { select: { name: true } }, _count: { select: { grants: true } } },
+  });
+  return tools.map((tool) => ({ id: tool.id, serverId: tool.serverId, server: tool.server.name, name: tool.name, reason: "changed_since_approval", grants: tool._count.grants }));
+}
+
 /** Whether the draft differs from what is live, and how. */
 export async function draftStatus(db: Db, environmentId: string) {
-  const [draft, live] = await Promise.all([
+  const [draft, live, heldBack] = await Promise.all([
     buildPublishedConfig(db, environmentId),
     db.configVersion.findFirst({ where: { environmentId }, orderBy: { version: "desc" } }),
+    heldBackTools(db, environmentId),
   ]);
   const diff = diffConfigs((live?.snapshot as unknown as PublishedConfig) ?? null, draft);
   return {
@@ -107,6 +130,7 @@ export async function draftStatus(db: Db, environmentId: string) {
     unpublished: !live || live.contentHash !== configContentHash(draft),
     diff,
     empty: isEmptyDiff(diff),
+    heldBack,
   };
 }
 

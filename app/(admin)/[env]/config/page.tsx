@@ -10,6 +10,7 @@ import { RelativeTime } from "@/components/ui/relative-time";
 import { ConfigDiffView } from "@/components/config/config-diff";
 import { PublishForm } from "@/components/config/publish-form";
 import { VersionsTable } from "@/components/config/versions-table";
+import { HeldBackTools } from "@/components/config/held-back-tools";
 
 export const metadata: Metadata = { title: "Config" };
 
@@ -69,6 +70,7 @@ export default async function ConfigPage({
           </h2>
           <div className="mt-3 space-y-4">
             {status.unpublished ? <ConfigDiffView diff={status.diff} label="Changes since the live version" /> : null}
+            {status.heldBack.length ? <HeldBackTools environment={environment.key} tools={status.heldBack} /> : null}
             {canMutate(admin.role) ? (
               <PublishForm
                 environment={environment.key}
