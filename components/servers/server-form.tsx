@@ -3,6 +3,7 @@
 import type { ServerDetail } from "@/lib/servers/servers";
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
+import { Alert } from "@/components/ui/alert";
 
 export const TEXTAREA = "w-full rounded-md border bg-surface px-3 py-2 text-sm placeholder:text-muted-foreground disabled:opacity-60 aria-[invalid=true]:border-destructive";
 
@@ -29,7 +30,7 @@ export function ServerFields({
       <Field
         id={id("resourceUri")}
         label="Resource identifier"
-        hint="The MCP server's canonical URI (RFC 8707): https, lowercase host, no trailing slash, query or fragment. Tokens are issued for exactly this audience."
+        hint="The MCP server's canonical URI (RFC 8707): https (plain http only on localhost, 127.0.0.1 or [::1]), lowercase host, no trailing slash, query or fragment. Tokens are issued for exactly this audience."
         errors={fieldErrors.resourceUri}
       >
         <Input
@@ -43,8 +44,8 @@ export function ServerFields({
       </Field>
       <Field
         id={id("authorizationServer")}
-        label="Authorization server issuer"
-        hint="The issuer URL of the OAuth authorization server that issues tokens for this server."
+        label="Authorization server issuer (optional)"
+        hint="The issuer URL of the OAuth authorization server that issues tokens for this server. Leave it empty only for a server without OAuth (a local tool server): agents then get no token for it, and token exchange is unavailable."
         errors={fieldErrors.authorizationServer}
       >
         <Input
@@ -56,6 +57,11 @@ export function ServerFields({
           aria-invalid={Boolean(fieldErrors.authorizationServer)}
         />
       </Field>
+      {defaults && !defaults.authorizationServer ? (
+        <Alert tone="warning" title="No authorization server">
+          Agents cannot obtain access tokens for this server, and its protected resource metadata lists no authorization server. That suits a local tool server without OAuth; add the issuer if agents should reach it with tokens.
+        </Alert>
+      ) : null}
       <Field id={id("jwksUri")} label="JWKS URL (optional)" hint="Where the server fetches keys to verify access tokens, if not from the issuer's metadata." errors={fieldErrors.jwksUri}>
         <Input id={id("jwksUri")} name="jwksUri" defaultValue={defaults?.jwksUri ?? ""} className="font-mono" aria-invalid={Boolean(fieldErrors.jwksUri)} />
       </Field>

@@ -30,7 +30,8 @@ export async function buildPublishedConfig(db: Db, environmentId: string): Promi
     servers: servers.map((server) => ({
       name: server.name,
       resource: server.resourceUri,
-      authorizationServer: server.authorizationServer,
+      // "" rather than null: SDKs of config schema v1 require a string here.
+      authorizationServer: server.authorizationServer ?? "",
       scopesSupported: [...server.scopesSupported].sort(),
     })),
     scopes,

@@ -55,7 +55,7 @@ const ServerEntrySchema = z.strictObject({
   name: z.string().trim().min(1, "Enter a name.").max(100, "Keep the name under 100 characters."),
   description: text(2000),
   resource: ResourceUriSchema,
-  authorizationServer: IssuerUrlSchema,
+  authorizationServer: IssuerUrlSchema.nullish().transform((value) => value ?? null),
   jwksUri: JwksUriSchema.nullish().transform((value) => value ?? null),
   scopesSupported: ScopesSupportedSchema.default([]),
   tools: z.array(ToolEntrySchema).max(2000, "List at most 2000 tools per server.").default([]),

@@ -13,6 +13,7 @@ import {
   serverDeletionImpact,
   updateServer,
 } from "./servers";
+import { buildPublishedConfig } from "@/lib/config/snapshot";
 
 const actor: AuditActor = { id: "0190d1a2-0000-7000-8000-000000000001", email: "admin@example.com", ip: "192.0.2.1" };
 
@@ -45,6 +46,22 @@ describeEachDatabase("MCP servers", (t) => {
     const [event] = await t.db.auditEvent.findMany();
     expect(event).toMatchObject({ action: "server.created", environmentId: env.id, target: `server:${server.id}`, actor: actor.id });
     expect(event!.details).toMatchObject({ after: { name: "Sales", resourceUri: "https://sales.example.com/mcp" } });
+  });
+
+  it("saves a server without OAuth (no issuer): its metadata lists no authorization server, and it publishes with an empty issuer", async () => {
+    const env = await environment();
+    const server = await createServer(t.db, actor, input(env.id, { authorizationServer: "", resourceUri: "http://127.0.0.1:4000/mcp" }));
+    expect(server.authorizationServer).toBeNull();
+    expect(protectedResourceMetadata(server).authorization_servers).toEqual([]);
+    const published = await buildPublishedConfig(t.db, env.id);
+    // Configs keep a string here, so SDKs that require one go on verifying them.
+    expect(published.servers).toEqual([expect.objectContaining({ name: "Sales", authorizationServer: "" })]);
+  });
+
+  it("refuses plain http for a resource identifier that is not on loopback, naming the rule", () => {
+    const parsed = CreateServerSchema.safeParse({ environmentId: "0190d1a2-0000-7000-8000-0000000000ff", name: "x", resourceUri: "http://mcp.example.com/mcp" });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.message).toBe("The resource identifier must use https. Plain http is allowed only for localhost, 127.0.0.1 or [::1].");
   });
 
   it("writes no server when its audit event cannot be written", async () => {

@@ -47,7 +47,11 @@ export const ServerFieldsSchema = z.object({
   name: z.string().trim().min(1, "Enter a name.").max(100, "Keep the name under 100 characters."),
   description: optionalText(2000),
   resourceUri: ResourceUriSchema,
-  authorizationServer: IssuerUrlSchema,
+  // Optional: a local tool server may not use OAuth at all (the form warns what that means).
+  authorizationServer: z
+    .union([z.literal("").transform(() => null), IssuerUrlSchema])
+    .nullish()
+    .transform((value) => value ?? null),
   jwksUri: z
     .union([z.literal("").transform(() => null), JwksUriSchema])
     .nullish()
@@ -84,7 +88,7 @@ export type ServerDetail = {
   name: string;
   description: string | null;
   resourceUri: string;
-  authorizationServer: string;
+  authorizationServer: string | null;
   jwksUri: string | null;
   scopesSupported: string[];
   version: number;
@@ -172,7 +176,7 @@ export function protectedResourceMetadata(
 ): ProtectedResourceMetadata {
   return {
     resource: server.resourceUri,
-    authorization_servers: [server.authorizationServer],
+    authorization_servers: server.authorizationServer ? [server.authorizationServer] : [],
     ...(server.scopesSupported.length ? { scopes_supported: [...server.scopesSupported] } : {}),
     bearer_methods_supported: ["header"],
     resource_name: server.name,

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "McpServer" ALTER COLUMN "authorizationServer" DROP NOT NULL;
