@@ -116,8 +116,13 @@ test.describe.serial("audit trail", () => {
 
     // Export: the whole match as CSV, safe to open in a spreadsheet.
     const downloading = page.waitForEvent("download");
-    await page.getByRole("button", { name: "Export CSV" }).click();
+    const exportButton = page.getByRole("button", { name: "Export CSV" });
+    const buttonBefore = await exportButton.boundingBox();
+    await exportButton.click();
     const download = await downloading;
+    // The outcome, in a size a person reads, appears without moving the buttons.
+    await expect(page.getByRole("status").filter({ hasText: /^Saved warden-audit-dev-.*\.csv \(\d+ bytes\)\.$/ })).toBeVisible();
+    expect(await exportButton.boundingBox()).toEqual(buttonBefore);
     expect(download.suggestedFilename()).toMatch(/^warden-audit-dev-.*\.csv$/);
     const csv = readFileSync((await download.path())!, "utf8");
     expect(csv.startsWith("\uFEFFid,ts,source,actor,")).toBe(true);
