@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { MAX_JSON_DEPTH } from "@/lib/input/rules";
 import { describeEachDatabase } from "@/lib/db/test-harness";
 import { StaleWriteError } from "@/lib/errors";
 import { buildPublishedConfig } from "@/lib/config/snapshot";
 import { applyMetadataRefresh, ClientListQuerySchema, DeleteClientSchema, deleteClient, listClients, registerClient, reviewClient } from "./clients";
 import { recheckDueClients } from "./recheck";
 import { previewClient, type FetchSettings } from "./preview";
+import { DEFAULT_MAX_BYTES } from "./safe-fetch";
 import { startHttpsFixture, TEST_CA } from "./testing/fixture-server";
 
 // A real HTTPS server on loopback publishes the documents; its test CA is
@@ -21,6 +23,7 @@ beforeAll(async () => {
     "/second/client.json": (_req, res) =>
       res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ ...document(), client_id: `${fixture.origin}/second/client.json` })),
     "/broken/client.json": (_req, res) => res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ client_name: "Broken" })),
+    "/deep/client.json": (_req, res) => res.writeHead(200, { "Content-Type": "application/json" }).end(deepDocument(`${fixture.origin}/deep/client.json`)),
   });
 });
 afterAll(() => fixture?.close());
@@ -33,6 +36,16 @@ const document = () => ({
   grant_types: ["authorization_code"],
   token_endpoint_auth_method: "none",
 });
+
+/**
+ * A client metadata document under the 5 KB cap whose one extra member nests
+ * as deep as the cap allows: deep enough to overflow a recursive walk.
+ */
+function deepDocument(clientId: string): string {
+  const head = JSON.stringify({ client_id: clientId, client_name: "Deep Agent", redirect_uris: [], token_endpoint_auth_method: "none" }).slice(0, -1) + ',"x":';
+  const depth = Math.floor((DEFAULT_MAX_BYTES - head.length - 1) / 2);
+  return `${head}${"[".repeat(depth)}${"]".repeat(depth)}}`;
+}
 
 describeEachDatabase("client registration", (t) => {
   let actor = { id: "", email: "owner@example.com" };
@@ -72,6 +85,12 @@ describeEachDatabase("client registration", (t) => {
 
     const rejected = await registerClient(t.db, actor, environmentId, { clientId: brokenUrl, decision: "reject", ...decision, note: "not ours" }, preview);
     expect(rejected.status).toBe("REJECTED");
+  });
+
+  it(`previews a document nested deeper than ${MAX_JSON_DEPTH} levels as a fetch error naming the depth rule, not a crash`, async () => {
+    const preview = await previewClient(`${fixture.origin}/deep/client.json`, settings);
+    expect(preview).toMatchObject({ fetched: false, metadata: null, fetchError: { code: "json_too_deep", message: expect.stringContaining(`nested deeper than ${MAX_JSON_DEPTH} levels`) } });
+    expect(preview.errors).toEqual([expect.objectContaining({ code: "json_too_deep", field: "(fetch)" })]);
   });
 
   it("refuses to register the same client twice in an environment", async () => {
@@ -181,5 +200,24 @@ describeEachDatabase("client registration", (t) => {
     expect(failure).toMatchObject({ actor: "system", environmentId, reason: expect.stringMatching(/404/) });
     // The lease keeps it from being hammered on the next round.
     expect((await recheckDueClients(t.db, settings, { now: later })).checked).toBe(0);
+  });
+
+  it("re-checks each client on its own: a deeply nested document fails alone, and the clients after it are still re-checked", async () => {
+    await setup();
+    const secondUrl = `${fixture.origin}/second/client.json`;
+    const deepUrl = `${fixture.origin}/deep/client.json`;
+    const good = [
+      await registerClient(t.db, actor, environmentId, { clientId: agentUrl(), decision: "approve", ...decision }, await previewClient(agentUrl(), settings)),
+      await registerClient(t.db, actor, environmentId, { clientId: secondUrl, decision: "approve", ...decision }, await previewClient(secondUrl, settings)),
+    ];
+    // Approved before its publisher turned hostile; never fetched since, so it is due first.
+    const deep = await t.db.client.create({ data: { environmentId, clientId: deepUrl, status: "APPROVED", metadata: { client_id: deepUrl } } });
+    const later = new Date(Date.now() + 24 * 60 * 60_000);
+
+    expect(await recheckDueClients(t.db, settings, { now: later })).toEqual({ checked: 3, changed: 0, backToReview: 0, failed: 1 });
+    for (const client of good) expect((await t.db.client.findUniqueOrThrow({ where: { id: client.id } })).fetchedAt).toEqual(later);
+    expect(await t.db.client.findUniqueOrThrow({ where: { id: deep.id } })).toMatchObject({ status: "APPROVED", metadata: { client_id: deepUrl }, fetchedAt: null });
+    const failure = await t.db.auditEvent.findFirstOrThrow({ where: { action: "client.recheck_failed" } });
+    expect(failure).toMatchObject({ target: `client:${deepUrl}`, reason: expect.stringContaining(`nested deeper than ${MAX_JSON_DEPTH} levels`) });
   });
 });

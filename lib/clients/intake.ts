@@ -19,7 +19,9 @@ export type IntakeOutcome = { status: ClientStatus; created: boolean };
  * explicitly allowed domain is approved. Nothing else is ever auto-approved.
  */
 export async function intakeClient(db: Db, key: ApiKeyIdentity, clientId: string, settings: FetchSettings): Promise<IntakeOutcome> {
-  parseFetchableUrl(clientId);
+  // The preview's URL rules, the special-use IP literal rule among them, with
+  // its message: a client the preview could never fetch is not stored at all.
+  parseFetchableUrl(clientId, Boolean(settings.testing?.allowLoopback));
   const existing = await db.client.findUnique({ where: { environmentId_clientId: { environmentId: key.environmentId, clientId } }, select: { status: true } });
   if (existing) return { status: existing.status, created: false };
 

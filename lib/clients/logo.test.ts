@@ -89,6 +89,17 @@ describe("which logos are taken", () => {
     expect(await fetchLogo("http://agent.example.com/logo.png", settings)).toMatchObject({ ok: false, code: "logo_url_not_https" });
   });
 
+  it("inherits the address allow-list: an IPv6 form of an internal IPv4 address is refused, in the URL or in a DNS answer", async () => {
+    for (const url of ["https://[::127.0.0.1]/logo.png", "https://[64:ff9b::a9fe:a9fe]/logo.png", "https://[2002:a00:1::]/logo.png"]) {
+      expect(await fetchLogo(url)).toMatchObject({ ok: false, code: "logo_address_forbidden" });
+    }
+    // Even with the loopback test setting, which opens loopback and nothing else.
+    for (const answer of ["::ffff:10.0.0.1", "64:ff9b:1::a00:1", "2001:0:4136:e378:8000:63bf:f5ff:fffe"]) {
+      const fetched = await fetchLogo("https://cdn.agent.example/logo.png", { ...settings, resolve: async () => [answer] });
+      expect(fetched).toMatchObject({ ok: false, code: "logo_address_forbidden", reason: expect.stringContaining("private, the") });
+    }
+  });
+
   it("recognises image signatures", () => {
     expect(sniffImageType(PNG)).toBe("image/png");
     expect(sniffImageType(Buffer.from([0xff, 0xd8, 0xff, 0xe0]))).toBe("image/jpeg");

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FetchRefusal, forbiddenAddressRange, parseFetchableUrl, safeFetch, type SafeFetchOptions } from "./safe-fetch";
+import { MAX_JSON_DEPTH } from "@/lib/input/rules";
+import { FetchRefusal, parseFetchableUrl, safeFetch, type SafeFetchOptions } from "./safe-fetch";
 import { startHttpsFixture, TEST_CA } from "./testing/fixture-server";
 
 const refusal = (code: string) => expect.objectContaining({ name: "FetchRefusal", code });
@@ -36,35 +37,6 @@ describe("which URLs may be fetched", () => {
 
 describe("which addresses may be connected to", () => {
   it.each([
-    ["127.0.0.1", "loopback"],
-    ["10.0.0.7", "private"],
-    ["172.16.0.1", "private"],
-    ["192.168.1.1", "private"],
-    ["169.254.169.254", "linkLocal"],
-    ["100.64.0.1", "carrierGradeNat"],
-    ["224.0.0.251", "multicast"],
-    ["0.0.0.0", "unspecified"],
-    ["255.255.255.255", "broadcast"],
-    ["192.0.2.10", "reserved"],
-    ["::1", "loopback"],
-    ["::", "unspecified"],
-    ["fd12:3456::1", "uniqueLocal"],
-    ["fe80::1", "linkLocal"],
-    ["ff02::1", "multicast"],
-    ["::ffff:127.0.0.1", "loopback"],
-    ["::ffff:10.0.0.1", "private"],
-    ["64:ff9b::a00:1", "rfc6052"],
-    ["2002:a00:1::", "6to4"],
-  ])("%s is refused (%s)", (address, range) => {
-    expect(forbiddenAddressRange(address)).toBe(range);
-  });
-
-  it("allows public unicast addresses", () => {
-    expect(forbiddenAddressRange("93.184.215.14")).toBeNull();
-    expect(forbiddenAddressRange("2606:2800:21f:cb07:6820:80da:af6b:8b2c")).toBeNull();
-  });
-
-  it.each([
     ["https://127.0.0.1/client.json", "127.0.0.1"],
     ["https://2130706433/client.json", "127.0.0.1"],
     ["https://0177.0.0.1/client.json", "127.0.0.1"],
@@ -75,16 +47,44 @@ describe("which addresses may be connected to", () => {
     ["https://[::ffff:127.0.0.1]/client.json", "::ffff:7f00:1"],
     ["https://[::ffff:169.254.169.254]/client.json", "::ffff:a9fe:a9fe"],
     ["https://169.254.169.254/latest/meta-data", "169.254.169.254"],
+    ["https://[::127.0.0.1]/client.json", "127.0.0.1"],
+    ["https://[64:ff9b::a9fe:a9fe]/client.json", "169.254.169.254"],
+    ["https://[2002:7f00:0001::]/client.json", "127.0.0.1"],
+    ["https://[fe80::1]/client.json", "fe80::1"],
   ])("refuses %s, whatever the notation, before connecting", async (url, shown) => {
     await expect(safeFetch(url, { accept: "json" })).rejects.toEqual(refusal("address_forbidden"));
     await expect(safeFetch(url, { accept: "json" })).rejects.toThrow(shown);
+  });
+
+  it("refuses a URL whose host is a special-use IP literal as a URL rule, with the reason", () => {
+    expect(() => parseFetchableUrl("https://[::ffff:10.0.0.1]/client.json")).toThrow(
+      "::ffff:a00:1 is a special-use address (private, the IPv4-mapped form of 10.0.0.1); Warden connects only to globally reachable addresses.",
+    );
+    expect(() => parseFetchableUrl("https://10.1.2.3/client.json")).toThrow(expect.objectContaining({ code: "address_forbidden" }));
+    expect(parseFetchableUrl("https://93.184.215.14/client.json").hostname).toBe("93.184.215.14");
+  });
+
+  it.each([
+    ["::127.0.0.1", "loopback, the IPv4-compatible form of 127.0.0.1"],
+    ["::ffff:10.0.0.1", "private, the IPv4-mapped form of 10.0.0.1"],
+    ["64:ff9b::a9fe:a9fe", "link-local, the NAT64 form of 169.254.169.254"],
+    ["64:ff9b:1::a00:1", "private, the local-use NAT64 form of 10.0.0.1"],
+    ["2002:7f00:1::", "loopback, the 6to4 form of 127.0.0.1"],
+    ["2001:0:4136:e378:8000:63bf:80ff:fffe", "loopback, the Teredo form of 127.0.0.1"],
+    ["fe80::1", "link-local"],
+  ])("refuses a name whose DNS answer is %s, the address it would connect to", async (answer, reason) => {
+    const attempt = safeFetch("https://agent.example/client.json", { accept: "json", resolve: async () => [answer] });
+    await expect(attempt).rejects.toEqual(refusal("address_forbidden"));
+    await expect(safeFetch("https://agent.example/client.json", { accept: "json", resolve: async () => [answer] })).rejects.toThrow(
+      `agent.example resolves to ${answer} (${reason}), a special-use address Warden never connects to.`,
+    );
   });
 
   it("refuses a name when any of its addresses is special-use", async () => {
     const resolve = async () => ["93.184.215.14", "10.0.0.8"];
     await expect(safeFetch("https://mixed.example/client.json", { accept: "json", resolve })).rejects.toEqual(refusal("address_forbidden"));
     await expect(safeFetch("https://internal.example/client.json", { accept: "json", resolve: async () => ["192.168.0.2"] })).rejects.toThrow(
-      /internal\.example resolves to 192\.168\.0\.2 \(private\)/,
+      "internal.example resolves to 192.168.0.2 (private), a special-use address Warden never connects to.",
     );
   });
 
@@ -109,6 +109,10 @@ describe("fetching from an HTTPS server", () => {
       "/missing.json": (_req, res) => res.writeHead(404).end(),
       "/html.json": (_req, res) => res.writeHead(200, { "Content-Type": "text/html" }).end("<html></html>"),
       "/broken.json": (_req, res) => res.writeHead(200, { "Content-Type": "application/json" }).end("{not json"),
+      // Well under the 5 KB cap, but nested past what anything should walk.
+      "/deep.json": (_req, res) => res.writeHead(200, { "Content-Type": "application/json" }).end(`{"client_id":${"[".repeat(2_400)}${"]".repeat(2_400)}}`),
+      "/just-deep-enough.json": (_req, res) => res.writeHead(200, { "Content-Type": "application/json" }).end(`{"a":${"[".repeat(MAX_JSON_DEPTH - 1)}${"]".repeat(MAX_JSON_DEPTH - 1)}}`),
+      "/nul.json": (_req, res) => res.writeHead(200, { "Content-Type": "application/json" }).end('{"client_name":"Agent\\u0000"}'),
       "/huge.json": (_req, res) => {
         // No Content-Length: the cap must hold while streaming.
         res.writeHead(200, { "Content-Type": "application/json" });
@@ -144,6 +148,16 @@ describe("fetching from an HTTPS server", () => {
   it("accepts only JSON, and only valid JSON", async () => {
     await expect(safeFetch(`${fixture.origin}/html.json`, { accept: "json", testing })).rejects.toEqual(refusal("wrong_content_type"));
     await expect(safeFetch(`${fixture.origin}/broken.json`, { accept: "json", testing })).rejects.toEqual(refusal("not_json"));
+  });
+
+  it(`refuses a document nested deeper than ${MAX_JSON_DEPTH} levels (the JSON depth rule), and takes one exactly that deep`, async () => {
+    await expect(safeFetch(`${fixture.origin}/deep.json`, { accept: "json", testing })).rejects.toEqual(refusal("json_too_deep"));
+    await expect(safeFetch(`${fixture.origin}/deep.json`, { accept: "json", testing })).rejects.toThrow(`The JSON is nested deeper than ${MAX_JSON_DEPTH} levels.`);
+    expect((await safeFetch(`${fixture.origin}/just-deep-enough.json`, { accept: "json", testing })).json).toHaveProperty("a");
+  });
+
+  it("refuses a document with text PostgreSQL cannot store (the shared text rule)", async () => {
+    await expect(safeFetch(`${fixture.origin}/nul.json`, { accept: "json", testing })).rejects.toThrow(/client_name contains the character U\+0000/);
   });
 
   it("stops reading past 5 KB", async () => {

@@ -1,7 +1,8 @@
 import { lookup as dnsLookup } from "node:dns/promises";
 import { request, type RequestOptions } from "node:https";
 import { isIP } from "node:net";
-import ipaddr from "ipaddr.js";
+import { jsonTextTooDeep, parseExternalJson } from "@/lib/input/rules";
+import { forbiddenAddressRange } from "./reachable-address";
 
 /**
  * The fetcher for URLs that agents choose (client metadata documents, logos):
@@ -24,6 +25,7 @@ export type FetchRefusalCode =
   | "too_large"
   | "wrong_content_type"
   | "not_json"
+  | "json_too_deep"
   | "tls"
   | "connection";
 
@@ -70,8 +72,12 @@ export const DEFAULT_TIMEOUT_MS = 5_000;
 export const DEFAULT_MAX_BYTES = 5 * 1024;
 const JSON_TYPES = ["application/json"];
 
-/** The URL rules of a client_id: https, a path, no fragment, no credentials, no dot segments. */
-export function parseFetchableUrl(raw: string): URL {
+/**
+ * The URL rules of a client_id: https, a path, no fragment, no credentials, no
+ * dot segments, and a host that is not a special-use IP address (a name is
+ * checked once it resolves). `allowLoopback` is the explicit test setting.
+ */
+export function parseFetchableUrl(raw: string, allowLoopback = false): URL {
   let url: URL;
   try {
     url = new URL(raw);
@@ -89,45 +95,49 @@ export function parseFetchableUrl(raw: string): URL {
   if (url.pathname === "/" || url.pathname === "") {
     throw new FetchRefusal("url_no_path", "The URL needs a path, e.g. https://agent.example.com/oauth/client.json.");
   }
+  const host = bareHostname(url);
+  if (isIP(host)) assertReachable(host, host, allowLoopback);
   return url;
 }
 
-/** Why an address is off limits, or null for an ordinary public unicast address. */
-export function forbiddenAddressRange(address: string, allowLoopback = false): string | null {
-  let parsed: ipaddr.IPv4 | ipaddr.IPv6;
-  try {
-    // process() turns IPv4-mapped IPv6 (::ffff:a.b.c.d) into the IPv4 it carries.
-    parsed = ipaddr.process(address);
-  } catch {
-    return "unparseable";
-  }
-  const range = parsed.range();
-  if (range === "unicast") return null;
-  if (allowLoopback && range === "loopback") return null;
-  return range;
+/** The host without the brackets an IPv6 literal has in a URL. */
+function bareHostname(url: URL): string {
+  return url.hostname.replace(/^\[|\]$/g, "");
+}
+
+/** Refuses an address outside the allow-list; `hostname` is what the URL named. */
+function assertReachable(hostname: string, address: string, allowLoopback: boolean): void {
+  const range = forbiddenAddressRange(address, allowLoopback);
+  if (!range) return;
+  throw new FetchRefusal(
+    "address_forbidden",
+    hostname === address
+      ? `${address} is a special-use address (${range}); Warden connects only to globally reachable addresses.`
+      : `${hostname} resolves to ${address} (${range}), a special-use address Warden never connects to.`,
+  );
 }
 
 export async function safeFetch(rawUrl: string, options: SafeFetchOptions): Promise<SafeFetchResult> {
-  const url = parseFetchableUrl(rawUrl);
+  const allowLoopback = Boolean(options.testing?.allowLoopback);
+  const url = parseFetchableUrl(rawUrl, allowLoopback);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const deadline = AbortSignal.timeout(timeoutMs);
-  const hostname = url.hostname.replace(/^\[|\]$/g, "");
+  const hostname = bareHostname(url);
 
   const address = await withDeadline(resolveOnce(hostname, options), deadline, timeoutMs);
-  const range = forbiddenAddressRange(address, Boolean(options.testing?.allowLoopback));
-  if (range) {
-    throw new FetchRefusal("address_forbidden", `${hostname} resolves to ${address} (${range}), a special-use address Warden never connects to.`);
-  }
+  // The address connected to, checked here whatever path produced it.
+  assertReachable(hostname, address, allowLoopback);
 
   const mediaTypes = options.accept === "json" ? JSON_TYPES : options.accept.mediaTypes;
   const response = await withDeadline(get(url, hostname, address, maxBytes, mediaTypes, options, deadline), deadline, timeoutMs);
   if (options.accept !== "json") return response;
-  try {
-    return { ...response, json: JSON.parse(response.body.toString("utf8")) };
-  } catch {
-    throw new FetchRefusal("not_json", "The document is not valid JSON.");
-  }
+  // The shared rules for JSON from outside: the depth limit keeps a small but
+  // deeply nested document from overflowing whatever walks it next.
+  const text = response.body.toString("utf8");
+  const parsed = parseExternalJson(text);
+  if (!parsed.ok) throw new FetchRefusal(jsonTextTooDeep(text) ? "json_too_deep" : "not_json", `The document is refused: ${parsed.error}`);
+  return { ...response, json: parsed.value };
 }
 
 /**
@@ -144,10 +154,7 @@ async function resolveOnce(hostname: string, options: SafeFetchOptions): Promise
     throw new FetchRefusal("dns_failed", `Could not resolve ${hostname}.`);
   }
   if (!addresses.length) throw new FetchRefusal("dns_failed", `${hostname} has no address.`);
-  for (const address of addresses) {
-    const range = forbiddenAddressRange(address, Boolean(options.testing?.allowLoopback));
-    if (range) throw new FetchRefusal("address_forbidden", `${hostname} resolves to ${address} (${range}), a special-use address Warden never connects to.`);
-  }
+  for (const address of addresses) assertReachable(hostname, address, Boolean(options.testing?.allowLoopback));
   return addresses[0]!;
 }
 

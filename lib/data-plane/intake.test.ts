@@ -3,6 +3,7 @@ import { createApiKey, CreateApiKeySchema } from "@/lib/api-keys/api-keys";
 import { loadSigner } from "@/lib/config/signing-keys";
 import { encryptionKeyFrom } from "@/lib/crypto/encryption";
 import { describeEachDatabase } from "@/lib/db/test-harness";
+import { previewClient } from "@/lib/clients/preview";
 import { startHttpsFixture, TEST_CA } from "@/lib/clients/testing/fixture-server";
 import { serveDataPlane } from "./testing";
 
@@ -14,6 +15,9 @@ beforeAll(async () => {
       res.writeHead(200, { "Content-Type": "application/json" }).end(
         JSON.stringify({ client_id: `${fixture.origin}/agent/client.json`, client_name: "Trusted Agent", redirect_uris: [`${fixture.origin}/cb`], token_endpoint_auth_method: "none" }),
       ),
+    // Under the 5 KB cap, and nested far deeper than any document should be.
+    "/deep/client.json": (_req, res) =>
+      res.writeHead(200, { "Content-Type": "application/json" }).end(`{"client_id":"${fixture.origin}/deep/client.json","x":${"[".repeat(2_400)}${"]".repeat(2_400)}}`),
   });
 });
 afterAll(() => fixture?.close());
@@ -22,7 +26,7 @@ describeEachDatabase("POST /api/v1/clients/intake", (t) => {
   let close: (() => Promise<void>) | undefined;
   afterEach(async () => close?.());
 
-  async function setup() {
+  async function setup(fetchSettings: () => { testing?: { allowLoopback: true; ca: Buffer } } = () => ({ testing: { allowLoopback: true, ca: TEST_CA } })) {
     const environment = await t.db.environment.create({ data: { key: "prod", name: "Production" } });
     const admin = await t.db.admin.create({ data: { email: "owner@example.com", role: "OWNER" } });
     const server = await t.db.mcpServer.create({ data: { environmentId: environment.id, name: "sales", resourceUri: "https://sales.example.com/mcp", authorizationServer: "https://idp.example.com" } });
@@ -30,7 +34,7 @@ describeEachDatabase("POST /api/v1/clients/intake", (t) => {
     const served = await serveDataPlane({
       db: () => t.db,
       signer: () => loadSigner(t.db, encryptionKeyFrom("unused in these tests but long enough")),
-      fetchSettings: () => ({ testing: { allowLoopback: true, ca: TEST_CA } }),
+      fetchSettings,
     });
     close = served.close;
     const report = (body: unknown, headers: Record<string, string> = { "content-type": "application/json" }) =>
@@ -87,5 +91,26 @@ describeEachDatabase("POST /api/v1/clients/intake", (t) => {
     expect((await report({ clientId: `https://x.example/${"a".repeat(9000)}` })).status).toBe(413);
     expect((await served.call("/api/v1/clients/intake", { token: "x" })).status).toBe(405);
     expect(await t.db.client.count()).toBe(0);
+  });
+
+  it("refuses a client_id on a special-use IP literal with 400 and the preview's message, storing nothing", async () => {
+    // Production fetch settings: no loopback test fixture is allowed.
+    const { report } = await setup(() => ({}));
+    for (const clientId of ["https://10.0.0.1/client.json", "https://[::127.0.0.1]/client.json", "https://[64:ff9b::a9fe:a9fe]/client.json", "https://[2002:7f00:1::]/client.json"]) {
+      const response = await report({ clientId });
+      expect(response.status).toBe(400);
+      expect((await response.json()).error).toBe(`Not a valid client_id: ${(await previewClient(clientId)).fetchError?.message}`);
+    }
+    expect(await t.db.client.count()).toBe(0);
+    expect(await t.db.auditEvent.count({ where: { source: "mcp" } })).toBe(0);
+  });
+
+  it("answers a client from an allowed domain whose document is nested too deep with 201 PENDING, not a 500", async () => {
+    const { report, environment } = await setup();
+    await t.db.trustPolicy.create({ data: { environmentId: environment.id, allowedDomains: ["localhost"] } });
+    const response = await report({ clientId: `${fixture.origin}/deep/client.json` });
+    expect(response.status).toBe(201);
+    expect(await response.json()).toEqual({ status: "PENDING", created: true });
+    expect(await t.db.client.findFirstOrThrow()).toMatchObject({ status: "PENDING", metadata: null });
   });
 });
