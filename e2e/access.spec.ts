@@ -1,6 +1,6 @@
 import { readdirSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
-import { expect, test } from "./fixtures";
+import { expect, inviteWithoutAccepting, signedInAdminId, test } from "./fixtures";
 
 // Pages and route handlers anyone may reach; everything else must refuse.
 const PUBLIC_PATHS = new Set(["/login", "/setup"]);
@@ -62,19 +62,22 @@ test("a VIEWER sees no edit controls and the server refuses a forged mutation", 
   await expect(viewerPage.getByRole("combobox", { name: /^Role of / })).toHaveCount(0);
   await expect(viewerPage.getByRole("button", { name: "Disable" })).toHaveCount(0);
 
-  // Capture a real role-change server action as the owner performs it...
-  await ownerPage.goto(`/settings/admins?q=${encodeURIComponent(viewerAccount.email)}`);
+  // Capture a real role-change server action as the owner performs it, on an
+  // invited admin: a role change ends its target's sessions, and the viewer's
+  // must go on for the replay.
+  const target = `promotable-${Date.now()}@warden.test`;
+  await inviteWithoutAccepting(ownerPage, target, "VIEWER");
+  await ownerPage.goto(`/settings/admins?q=${encodeURIComponent(target)}`);
   const [actionRequest] = await Promise.all([
     ownerPage.waitForRequest((request) => request.method() === "POST" && Boolean(request.headers()["next-action"])),
-    ownerPage.getByLabel(`Role of ${viewerAccount.email}`).selectOption("AUDITOR"),
+    ownerPage.getByLabel(`Role of ${target}`).selectOption("AUDITOR"),
   ]);
   await expect(ownerPage.getByRole("status").filter({ hasText: "is now AUDITOR" })).toBeVisible();
-  await ownerPage.getByLabel(`Role of ${viewerAccount.email}`).selectOption("VIEWER");
-  await expect(ownerPage.getByRole("status").filter({ hasText: "is now VIEWER" })).toBeVisible();
 
-  // ...then replay it as the VIEWER, promoting themselves to OWNER with the current version.
+  // ...then replay it as the VIEWER, promoting themselves to OWNER with their
+  // current version (invited, then accepted: 2).
   const [args] = JSON.parse(actionRequest.postData() ?? "[]") as [{ adminId: string; role: string; version: number }];
-  const forged = JSON.stringify([{ ...args, role: "OWNER", version: args.version + 2 }]);
+  const forged = JSON.stringify([{ ...args, adminId: await signedInAdminId(viewerPage), role: "OWNER", version: 2 }]);
   const response = await viewerPage.request.post(actionRequest.url(), {
     headers: {
       "next-action": actionRequest.headers()["next-action"]!,
@@ -85,6 +88,6 @@ test("a VIEWER sees no edit controls and the server refuses a forged mutation", 
   });
   expect(await response.text()).toContain("Your role (VIEWER) does not allow this");
 
-  await ownerPage.reload();
+  await ownerPage.goto(`/settings/admins?q=${encodeURIComponent(viewerAccount.email)}`);
   await expect(ownerPage.getByLabel(`Role of ${viewerAccount.email}`)).toHaveValue("VIEWER");
 });

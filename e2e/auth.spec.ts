@@ -13,7 +13,7 @@ test.describe("password sign-in", () => {
     await expect(page.getByRole("heading", { name: "Servers & Tools" })).toBeVisible();
 
     await page.getByRole("button", { name: `Account menu for ${E2E_OWNER.email}` }).click();
-    await page.getByRole("menuitem", { name: "Sign out" }).click();
+    await page.getByRole("menuitem", { name: "Sign out", exact: true }).click();
     await expect(page).toHaveURL(/\/login/);
     await page.goto("/dev");
     await expect(page).toHaveURL(/\/login/);

@@ -27,8 +27,8 @@ async function saveSession(browser: Browser, email: string, password: string, na
   return path;
 }
 
-/** Invites an admin through the UI as the owner, then accepts the invitation as them. */
-export async function inviteThroughUi(ownerPage: Page, email: string, role: string, password: string): Promise<void> {
+/** Invites an admin through the UI as the owner (or an ADMIN) and returns the invitation link, not yet accepted. */
+export async function inviteWithoutAccepting(ownerPage: Page, email: string, role: string): Promise<string> {
   await ownerPage.goto("/settings/admins");
   await ownerPage.getByRole("button", { name: "Invite admin" }).click();
   const dialog = ownerPage.getByRole("dialog", { name: "Invite an admin" });
@@ -37,7 +37,12 @@ export async function inviteThroughUi(ownerPage: Page, email: string, role: stri
   await dialog.getByRole("button", { name: "Invite", exact: true }).click();
   const link = await dialog.getByLabel("Invitation link").inputValue();
   await dialog.getByRole("button", { name: "Done" }).click();
+  return link;
+}
 
+/** Invites an admin through the UI as the owner, then accepts the invitation as them. */
+export async function inviteThroughUi(ownerPage: Page, email: string, role: string, password: string): Promise<void> {
+  const link = await inviteWithoutAccepting(ownerPage, email, role);
   const invitee = await ownerPage.context().browser()!.newContext();
   const page = await invitee.newPage();
   await page.goto(link);
@@ -47,6 +52,13 @@ export async function inviteThroughUi(ownerPage: Page, email: string, role: stri
   await page.getByRole("button", { name: "Set password" }).click();
   await expect(page).toHaveURL(/\/login\?created=1/);
   await invitee.close();
+}
+
+/** The id of the admin signed in on this page, as next-auth's own session endpoint reports it. */
+export async function signedInAdminId(page: Page): Promise<string> {
+  const session = (await (await page.request.get("/api/auth/session")).json()) as { adminId?: string };
+  if (!session.adminId) throw new Error("This page has no session.");
+  return session.adminId;
 }
 
 type WorkerFixtures = { ownerAccount: Account; viewerAccount: Account };

@@ -26,7 +26,7 @@ export default async function AdminLayout({ children }: { children: ReactNode })
       fallbackEnvironment={fallback}
       pendingClients={pendingClients}
       pendingApprovals={pendingApprovals}
-      admin={{ email: admin.email, name: admin.name, role: admin.role }}
+      admin={{ email: admin.email, name: admin.name, role: admin.role, hasPassword: admin.hasPassword }}
     >
       {children}
     </AppShell>

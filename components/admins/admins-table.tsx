@@ -4,7 +4,12 @@ import { useRouter } from "next/navigation";
 import { useMemo, useState, useTransition } from "react";
 import type { AdminListQuery, AdminRow } from "@/lib/admins/admins";
 import { ADMIN_ROLES, ROLE_DESCRIPTIONS, type AdminRole } from "@/lib/auth/roles";
-import { changeAdminRoleAction, reissueInvitationAction, setAdminDisabledAction } from "@/app/(admin)/settings/admins/actions";
+import {
+  changeAdminRoleAction,
+  reissueInvitationAction,
+  setAdminDisabledAction,
+  startPasswordResetAction,
+} from "@/app/(admin)/settings/admins/actions";
 import { DataTable, type DataTableColumn } from "@/components/data-table/data-table";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
@@ -14,7 +19,7 @@ import { Select } from "@/components/ui/input";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { CopyableValue } from "@/components/ui/copyable-value";
 
-type Feedback = { tone: "success" | "error"; message: string; invitationUrl?: string };
+type Feedback = { tone: "success" | "error"; message: string; link?: { url: string; label: string } };
 
 export function AdminsTable({
   rows,
@@ -76,7 +81,7 @@ export function AdminsTable({
                 run(async () => {
                   const result = await changeAdminRoleAction({ adminId: row.original.id, role, version: row.original.version });
                   return result.ok
-                    ? { tone: "success", message: `${row.original.email} is now ${role}.` }
+                    ? { tone: "success", message: `${row.original.email} is now ${role}. Their sessions have ended; they sign in again with the new role.` }
                     : { tone: "error", message: result.error };
                 });
               }}
@@ -133,12 +138,38 @@ export function AdminsTable({
                     run(async () => {
                       const result = await reissueInvitationAction({ adminId: row.original.id });
                       return result.ok
-                        ? { tone: "success", message: `New invitation link for ${result.data.email}. Earlier links no longer work.`, invitationUrl: result.data.invitationUrl }
+                        ? {
+                            tone: "success",
+                            message: `New invitation link for ${result.data.email}. Earlier links no longer work.`,
+                            link: { url: result.data.invitationUrl, label: "Invitation link" },
+                          }
                         : { tone: "error", message: result.error };
                     })
                   }
                 >
                   New invitation link
+                </Button>
+              ) : null}
+              {/* Only owners reset a password, and only one there is: SSO-only accounts have none. */}
+              {canManageOwners && row.original.status === "active" && row.original.signInMethods.includes("password") ? (
+                <Button
+                  variant="ghost"
+                  size="sm"
+                  disabled={pending}
+                  onClick={() =>
+                    run(async () => {
+                      const result = await startPasswordResetAction({ adminId: row.original.id });
+                      return result.ok
+                        ? {
+                            tone: "success",
+                            message: `Password reset link for ${result.data.email}. It works once, within 24 hours; their current password keeps working until it is used.`,
+                            link: { url: result.data.resetUrl, label: "Password reset link" },
+                          }
+                        : { tone: "error", message: result.error };
+                    })
+                  }
+                >
+                  Reset password
                 </Button>
               ) : null}
               {row.original.status === "disabled" ? (
@@ -173,7 +204,7 @@ export function AdminsTable({
       {feedback ? (
         <Alert tone={feedback.tone === "success" ? "success" : "error"}>
           {feedback.message}
-          {feedback.invitationUrl ? <CopyableValue value={feedback.invitationUrl} label="Invitation link" /> : null}
+          {feedback.link ? <CopyableValue value={feedback.link.url} label={feedback.link.label} /> : null}
         </Alert>
       ) : null}
       <DataTable
@@ -209,7 +240,7 @@ export function AdminsTable({
         open={confirming !== null}
         onOpenChange={(open) => !open && setConfirming(null)}
         title={`Disable ${confirming?.email ?? ""}?`}
-        description="They are signed out at their next request and cannot sign in until an admin enables them again. Their audit history stays."
+        description="Every session they have ends at once, and they cannot sign in until an admin enables them again. Their audit history stays."
         confirmLabel="Disable admin"
         pending={pending}
         onConfirm={() => {

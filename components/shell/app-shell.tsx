@@ -24,7 +24,7 @@ export function AppShell({
   pendingClients: Record<string, number>;
   /** Approval requests waiting for a decision, per environment key. */
   pendingApprovals?: Record<string, number>;
-  admin: { email: string; name: string | null; role: string };
+  admin: { email: string; name: string | null; role: string; hasPassword: boolean };
   children: ReactNode;
 }) {
   const [drawerOpen, setDrawerOpen] = useState(false);
@@ -63,7 +63,7 @@ export function AppShell({
             <MenuIcon className="h-5 w-5" aria-hidden />
           </Button>
           <div className="flex-1" />
-          <UserMenu email={admin.email} name={admin.name} role={admin.role} />
+          <UserMenu email={admin.email} name={admin.name} role={admin.role} hasPassword={admin.hasPassword} />
         </header>
         <main id="main" className="mx-auto w-full max-w-7xl flex-1 px-4 py-6 lg:px-8">
           {children}

@@ -3,15 +3,21 @@ import { sha256Hex } from "@/lib/crypto/canonical-json";
 import type { AdminRole } from "@/lib/db/generated/client.ts";
 import { describeEachDatabase } from "@/lib/db/test-harness";
 import { DomainError, StaleWriteError } from "@/lib/errors";
+import { hashPassword } from "@/lib/auth/password";
+import { signInWithPassword } from "@/lib/auth/sign-in";
 import {
   AdminListQuerySchema,
   changeAdminRole,
   InviteAdminSchema,
   inviteAdmin,
   listAdmins,
+  reissueInvitation,
   setAdminDisabled,
+  startPasswordReset,
   type Actor,
 } from "./admins";
+
+const PASSWORD = "correct horse battery staple";
 
 describeEachDatabase("admin management", (t) => {
   const createAdmin = async (email: string, role: AdminRole, data: { disabled?: boolean } = {}) =>
@@ -287,6 +293,99 @@ describeEachDatabase("admin management", (t) => {
     expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
     expect(results.find((r) => r.status === "rejected")!.reason).toBeInstanceOf(DomainError);
     expect(await t.db.admin.count({ where: { role: "OWNER", disabledAt: null } })).toBe(1);
+  });
+
+  // ---------- new invitation links and password resets ----------
+
+  const withPassword = async (email: string, role: AdminRole) =>
+    t.db.admin.create({ data: { email, role, passwordHash: await hashPassword(PASSWORD) } });
+
+  it("re-issues an invitation only to an account still invited: an active admin's account cannot be taken over by a new link", async () => {
+    const admin = actorFor(await createAdmin("admin@example.com", "ADMIN"));
+    const owner = actorFor(await createAdmin("owner@example.com", "OWNER"));
+    const active = await withPassword("active@example.com", "ADMIN");
+    const ssoOnly = await t.db.admin.create({ data: { email: "sso@example.com", role: "VIEWER", oidcSubject: "https://idp.example#sso" } });
+
+    for (const actor of [admin, owner]) {
+      for (const target of [active, ssoOnly]) {
+        const attempt = reissueInvitation(t.db, actor, { adminId: target.id });
+        await expect(attempt).rejects.toBeInstanceOf(DomainError);
+        await expect(attempt).rejects.toThrow(`${target.email} has already accepted their invitation`);
+      }
+    }
+
+    expect(await t.db.setupToken.count()).toBe(0);
+    expect(await t.db.auditEvent.count()).toBe(0);
+    expect((await signInWithPassword(t.db, { email: "active@example.com", password: PASSWORD, ip: null })).ok).toBe(true);
+  });
+
+  it("re-issues an invitation to an invited admin: the new link works, the earlier one no longer does", async () => {
+    const admin = actorFor(await createAdmin("admin@example.com", "ADMIN"));
+    const invited = await inviteAdmin(t.db, admin, { email: "new@example.com", role: "VIEWER" });
+
+    const again = await reissueInvitation(t.db, admin, { adminId: invited.id });
+
+    expect(again.email).toBe("new@example.com");
+    const stored = (token: string) => t.db.setupToken.findUniqueOrThrow({ where: { tokenHash: sha256Hex(token) } });
+    expect((await stored(invited.invitationToken)).usedAt).not.toBeNull();
+    expect((await stored(again.invitationToken)).usedAt).toBeNull();
+    expect(await t.db.auditEvent.count({ where: { action: "admin.invitation_reissued" } })).toBe(1);
+  });
+
+  it("lets an owner start a password reset for an active admin: a one-time link stored only as a digest, expiring in a day, audited", async () => {
+    const owner = actorFor(await createAdmin("owner@example.com", "OWNER"));
+    const target = await withPassword("admin@example.com", "ADMIN");
+
+    const first = await startPasswordReset(t.db, owner, { adminId: target.id });
+    const reset = await startPasswordReset(t.db, owner, { adminId: target.id });
+
+    expect(reset.email).toBe("admin@example.com");
+    const stored = (token: string) => t.db.setupToken.findUniqueOrThrow({ where: { tokenHash: sha256Hex(token) } });
+    // Only the newest link works.
+    expect(await stored(first.resetToken)).toMatchObject({ purpose: "password-reset", adminId: target.id, usedAt: expect.any(Date) });
+    const newest = await stored(reset.resetToken);
+    expect(newest).toMatchObject({ purpose: "password-reset", adminId: target.id, usedAt: null });
+    expect(await t.db.setupToken.count()).toBe(2);
+    const expiresIn = newest.expiresAt.getTime() - Date.now();
+    expect(expiresIn).toBeGreaterThan(23 * 3600_000);
+    expect(expiresIn).toBeLessThanOrEqual(24 * 3600_000);
+    const events = await t.db.auditEvent.findMany({ where: { action: "admin.password_reset_started" } });
+    expect(events).toHaveLength(2);
+    expect(events[0]).toMatchObject({ actor: owner.id, target: `admin:${target.id}`, details: { email: "admin@example.com" } });
+    expect(JSON.stringify(events.map((event) => event.details))).not.toContain(reset.resetToken);
+    // Starting a reset locks nobody out: the current password works until the link is used.
+    expect((await signInWithPassword(t.db, { email: "admin@example.com", password: PASSWORD, ip: null })).ok).toBe(true);
+  });
+
+  it("refuses an ADMIN who tries to reset another admin's password, judged by the role held now", async () => {
+    const admin = actorFor(await createAdmin("admin@example.com", "ADMIN"));
+    const target = await withPassword("target@example.com", "VIEWER");
+    const demoted = actorFor(await createAdmin("was-owner@example.com", "ADMIN"));
+
+    for (const actor of [admin, { ...demoted, role: "OWNER" as const }]) {
+      await expect(startPasswordReset(t.db, actor, { adminId: target.id })).rejects.toThrow("Only an owner can reset another admin's password.");
+    }
+
+    expect(await t.db.setupToken.count()).toBe(0);
+    expect(await t.db.auditEvent.count()).toBe(0);
+  });
+
+  it("starts no reset for oneself, an invited or disabled admin, or a single sign-on account without a password", async () => {
+    const owner = actorFor(await createAdmin("owner@example.com", "OWNER"));
+    const invited = await t.db.admin.create({ data: { email: "invited@example.com", role: "VIEWER" } });
+    const disabled = await t.db.admin.create({ data: { email: "off@example.com", role: "VIEWER", passwordHash: "scrypt$x", disabledAt: new Date() } });
+    const ssoOnly = await t.db.admin.create({ data: { email: "sso@example.com", role: "VIEWER", oidcSubject: "https://idp.example#sso" } });
+
+    const refusals: [string, RegExp][] = [
+      [owner.id, /Change your own password from your account menu/],
+      [invited.id, /has not accepted their invitation yet/],
+      [disabled.id, /Enable this admin before resetting/],
+      [ssoOnly.id, /signs in with single sign-on only and has no password in Warden to reset/],
+    ];
+    for (const [adminId, message] of refusals) {
+      await expect(startPasswordReset(t.db, owner, { adminId })).rejects.toThrow(message);
+    }
+    expect(await t.db.setupToken.count()).toBe(0);
   });
 });
 

@@ -4,7 +4,9 @@ import type { Db, Tx } from "@/lib/db/client";
 import type { Prisma } from "@/lib/db/generated/client.ts";
 import { recordAdminEvent, type AuditActor } from "@/lib/audit/record";
 import { ADMIN_ROLES, type AdminRole } from "@/lib/auth/roles";
-import { INVITATION_TOKEN_TTL_MS, issueSetupToken } from "@/lib/auth/setup-tokens";
+import { isInvited } from "@/lib/auth/account";
+import { END_ALL_SESSIONS } from "@/lib/auth/sessions";
+import { INVITATION_TOKEN_TTL_MS, issueSetupToken, PASSWORD_RESET_TOKEN_TTL_MS } from "@/lib/auth/setup-tokens";
 import { DomainError, NotFoundError, StaleWriteError } from "@/lib/errors";
 import { isUniqueViolationOn } from "@/lib/db/prisma-errors";
 
@@ -73,7 +75,7 @@ export async function listAdmins(db: Db, query: AdminListQuery): Promise<{ rows:
       email: admin.email,
       name: admin.name,
       role: admin.role,
-      status: admin.disabledAt ? "disabled" : admin.oidcSubject || admin.passwordHash ? "active" : "invited",
+      status: admin.disabledAt ? "disabled" : isInvited(admin) ? "invited" : "active",
       signInMethods: [...(admin.passwordHash ? ["password"] : []), ...(admin.oidcSubject ? ["sso"] : [])],
       lastSignInAt: admin.lastSignInAt?.toISOString() ?? null,
       createdAt: admin.createdAt.toISOString(),
@@ -129,7 +131,8 @@ export async function changeAdminRole(db: Db, actor: Actor, input: z.infer<typeo
       throw new DomainError("Only an owner can grant or take away the owner role.");
     }
     if (target.role === "OWNER") assertNotLastOwner(otherActiveOwners, "demote");
-    await tx.admin.update({ where: { id: target.id }, data: { role: input.role, version: { increment: 1 } } });
+    // Sessions begun under the old role end: the admin signs in again as what they are now.
+    await tx.admin.update({ where: { id: target.id }, data: { role: input.role, version: { increment: 1 }, ...END_ALL_SESSIONS } });
     await recordAdminEvent(tx, actor, {
       action: "admin.role_changed",
       target: `admin:${target.id}`,
@@ -154,7 +157,8 @@ export async function setAdminDisabled(db: Db, actor: Actor, input: z.infer<type
     if (input.disabled && target.role === "OWNER") assertNotLastOwner(otherActiveOwners, "disable");
     await tx.admin.update({
       where: { id: target.id },
-      data: { disabledAt: input.disabled ? new Date() : null, version: { increment: 1 } },
+      // Enabling ends sessions too: a cookie from before the disable must not come back to life.
+      data: { disabledAt: input.disabled ? new Date() : null, version: { increment: 1 }, ...END_ALL_SESSIONS },
     });
     await recordAdminEvent(tx, actor, {
       action: input.disabled ? "admin.disabled" : "admin.enabled",
@@ -166,16 +170,61 @@ export async function setAdminDisabled(db: Db, actor: Actor, input: z.infer<type
 
 export const ReissueInvitationSchema = z.object({ adminId: z.uuid() });
 
+/**
+ * A new invitation link, only for an account that has not accepted one yet:
+ * the link sets a password, and for an active account that would hand the
+ * account to whoever holds the link. Active accounts get a password reset,
+ * which only an owner can start.
+ */
 export async function reissueInvitation(db: Db, actor: Actor, input: z.infer<typeof ReissueInvitationSchema>) {
   return db.$transaction(async (tx) => {
+    // Locked, so that an invitation accepted meanwhile is seen here.
+    await tx.$queryRaw`SELECT 1 FROM "Admin" WHERE "id" = ${input.adminId}::uuid FOR UPDATE`;
     const target = await tx.admin.findUnique({ where: { id: input.adminId } });
     if (!target) throw new NotFoundError("This admin");
     if (target.role === "OWNER" && actor.role !== "OWNER") throw new DomainError("Only an owner can re-invite an owner.");
     if (target.disabledAt) throw new DomainError("Enable this admin before sending a new invitation.");
+    if (!isInvited(target)) {
+      throw new DomainError(
+        `${target.email} has already accepted their invitation. Invitations can be sent again only to invited admins; an owner can send an active admin a password reset link instead.`,
+      );
+    }
     await tx.setupToken.updateMany({ where: { adminId: target.id, purpose: "invitation", usedAt: null }, data: { usedAt: new Date() } });
     const token = await issueSetupToken(tx, "invitation", target.id, INVITATION_TOKEN_TTL_MS);
     await recordAdminEvent(tx, actor, { action: "admin.invitation_reissued", target: `admin:${target.id}`, details: { email: target.email } });
     return { email: target.email, invitationToken: token };
+  });
+}
+
+export const StartPasswordResetSchema = z.object({ adminId: z.uuid() });
+
+/**
+ * An owner starts a password reset for another active admin: a one-time link,
+ * shown once, that sets a new password and ends all of that admin's sessions.
+ * The current password keeps working until the link is used. Only owners may
+ * do this, because the link holder takes over the account; an admin changes
+ * their own password from the account menu instead.
+ */
+export async function startPasswordReset(db: Db, actor: Actor, input: z.infer<typeof StartPasswordResetSchema>) {
+  return db.$transaction(async (tx) => {
+    const actorRole = await currentRole(tx, actor);
+    if (actorRole !== "OWNER") throw new DomainError("Only an owner can reset another admin's password.");
+    if (input.adminId === actor.id) throw new DomainError("Change your own password from your account menu; it asks for your current one.");
+    await tx.$queryRaw`SELECT 1 FROM "Admin" WHERE "id" = ${input.adminId}::uuid FOR UPDATE`;
+    const target = await tx.admin.findUnique({ where: { id: input.adminId } });
+    if (!target) throw new NotFoundError("This admin");
+    if (target.disabledAt) throw new DomainError("Enable this admin before resetting their password.");
+    if (isInvited(target)) throw new DomainError(`${target.email} has not accepted their invitation yet. Send a new invitation link instead.`);
+    if (target.passwordHash === null) {
+      throw new DomainError(
+        `${target.email} signs in with single sign-on only and has no password in Warden to reset. Their identity provider manages their sign-in.`,
+      );
+    }
+    // Only the newest link works.
+    await tx.setupToken.updateMany({ where: { adminId: target.id, purpose: "password-reset", usedAt: null }, data: { usedAt: new Date() } });
+    const token = await issueSetupToken(tx, "password-reset", target.id, PASSWORD_RESET_TOKEN_TTL_MS);
+    await recordAdminEvent(tx, actor, { action: "admin.password_reset_started", target: `admin:${target.id}`, details: { email: target.email } });
+    return { email: target.email, resetToken: token };
   });
 }
 

@@ -1,8 +1,10 @@
 import { expect, it } from "vitest";
-import { inviteAdmin } from "@/lib/admins/admins";
+import { inviteAdmin, startPasswordReset } from "@/lib/admins/admins";
 import { describeEachDatabase } from "@/lib/db/test-harness";
 import { DomainError } from "@/lib/errors";
-import { acceptInvitation, bootstrapFirstOwner, completeFirstOwnerSetup } from "./bootstrap";
+import { acceptInvitation, bootstrapFirstOwner, completeFirstOwnerSetup, completePasswordReset } from "./bootstrap";
+import { hashPassword } from "./password";
+import { INVITATION_TOKEN_TTL_MS, issueSetupToken } from "./setup-tokens";
 import { signInWithPassword } from "./sign-in";
 
 const PASSWORD = "correct horse battery staple";
@@ -148,11 +150,88 @@ describeEachDatabase("accepting an invitation", (t) => {
     expect(await t.db.admin.count({ where: { role: "OWNER" } })).toBe(1);
   });
 
+  it("never lets an invitation link overwrite the password of an account that is already active", async () => {
+    const invited = await invite();
+    // A second link for the same account, as re-issuing once handed out for active admins.
+    const second = await t.db.$transaction((tx) => issueSetupToken(tx, "invitation", invited.id, INVITATION_TOKEN_TTL_MS));
+    await acceptInvitation(t.db, acceptInput(invited.invitationToken), null);
+
+    const takeover = { ...acceptInput(second), password: "attacker password!", confirmPassword: "attacker password!" };
+    await expect(acceptInvitation(t.db, takeover, null)).rejects.toThrow(/already accepted/);
+
+    expect((await signInWithPassword(t.db, { email: "new@example.com", password: "attacker password!", ip: null })).ok).toBe(false);
+    expect((await signInWithPassword(t.db, { email: "new@example.com", password: PASSWORD, ip: null })).ok).toBe(true);
+    // The refused link is spent.
+    expect(await t.db.setupToken.count({ where: { usedAt: null } })).toBe(0);
+  });
+
+  it("does not set a password on an invited admin who has since signed in with single sign-on", async () => {
+    const invited = await invite();
+    await t.db.admin.update({ where: { id: invited.id }, data: { oidcSubject: "https://idp.example#new" } });
+
+    await expect(acceptInvitation(t.db, acceptInput(invited.invitationToken), null)).rejects.toThrow(/already accepted/);
+    expect((await t.db.admin.findUniqueOrThrow({ where: { id: invited.id } })).passwordHash).toBeNull();
+  });
+
   it("refuses the invitation of an admin who was disabled since", async () => {
     const invited = await invite();
     await t.db.admin.update({ where: { id: invited.id }, data: { disabledAt: new Date() } });
 
     await expect(acceptInvitation(t.db, acceptInput(invited.invitationToken), null)).rejects.toThrow(/no longer valid/);
     expect((await t.db.admin.findUniqueOrThrow({ where: { id: invited.id } })).passwordHash).toBeNull();
+  });
+});
+
+describeEachDatabase("completing a password reset", (t) => {
+  const NEW_PASSWORD = "a brand new passphrase";
+  const resetInput = (token: string, password = NEW_PASSWORD) => ({ token, password, confirmPassword: password });
+  const signIn = (password: string) => signInWithPassword(t.db, { email: "admin@example.com", password, ip: null });
+  const startReset = async () => {
+    const owner = await t.db.admin.create({ data: { email: "owner@example.com", role: "OWNER", passwordHash: "scrypt$unused" } });
+    const target = await t.db.admin.create({ data: { email: "admin@example.com", role: "ADMIN", passwordHash: await hashPassword(PASSWORD) } });
+    const { resetToken } = await startPasswordReset(t.db, { id: owner.id, email: owner.email, role: owner.role }, { adminId: target.id });
+    return { target, resetToken };
+  };
+
+  it("replaces the password, ends every session of the admin, and is audited; the link works once", async () => {
+    const { target, resetToken } = await startReset();
+
+    expect(await completePasswordReset(t.db, resetInput(resetToken), "192.0.2.40")).toEqual({ email: "admin@example.com" });
+
+    expect((await signIn(PASSWORD)).ok).toBe(false);
+    expect((await signIn(NEW_PASSWORD)).ok).toBe(true);
+    const after = await t.db.admin.findUniqueOrThrow({ where: { id: target.id } });
+    expect(after.sessionGeneration).toBe(target.sessionGeneration + 1);
+    const [event] = await t.db.auditEvent.findMany({ where: { action: "admin.password_reset_completed" } });
+    expect(event).toMatchObject({ actor: target.id, ip: "192.0.2.40", target: `admin:${target.id}` });
+
+    await expect(completePasswordReset(t.db, resetInput(resetToken, "attacker password!"), null)).rejects.toThrow(/expired or was already used/);
+    expect((await signIn("attacker password!")).ok).toBe(false);
+  });
+
+  it("refuses an expired reset link and changes nothing", async () => {
+    const { resetToken } = await startReset();
+    await t.db.setupToken.updateMany({ data: { expiresAt: new Date(Date.now() - 1000) } });
+
+    await expect(completePasswordReset(t.db, resetInput(resetToken), null)).rejects.toThrow(/expired or was already used/);
+    expect((await signIn(PASSWORD)).ok).toBe(true);
+  });
+
+  it("keeps reset links and invitation links apart", async () => {
+    const { resetToken } = await startReset();
+    const owner = await t.db.admin.findUniqueOrThrow({ where: { email: "owner@example.com" } });
+    const invited = await inviteAdmin(t.db, { id: owner.id, email: owner.email, role: owner.role }, { email: "new@example.com", role: "VIEWER" });
+
+    await expect(acceptInvitation(t.db, { ...resetInput(resetToken), name: "x" }, null)).rejects.toThrow(/expired or was already used/);
+    await expect(completePasswordReset(t.db, resetInput(invited.invitationToken), null)).rejects.toThrow(/expired or was already used/);
+    expect((await signIn(PASSWORD)).ok).toBe(true);
+  });
+
+  it("refuses the link of an admin who was disabled since", async () => {
+    const { target, resetToken } = await startReset();
+    await t.db.admin.update({ where: { id: target.id }, data: { disabledAt: new Date() } });
+
+    await expect(completePasswordReset(t.db, resetInput(resetToken), null)).rejects.toThrow(/no longer valid/);
+    expect(await t.db.auditEvent.count({ where: { action: "admin.password_reset_completed" } })).toBe(0);
   });
 });

@@ -2,7 +2,9 @@ import { z } from "zod";
 import type { Db } from "@/lib/db/client";
 import { recordAuditEvents } from "@/lib/audit/record";
 import { DomainError } from "@/lib/errors";
+import { isInvited } from "./account";
 import { hashPassword, PasswordSchema } from "./password";
+import { END_ALL_SESSIONS } from "./sessions";
 import { FIRST_OWNER_TOKEN_TTL_MS, findUsableSetupToken, issueSetupToken, markSetupTokenUsed } from "./setup-tokens";
 
 export type BootstrapResult =
@@ -96,6 +98,12 @@ export async function acceptInvitation(db: Db, input: z.infer<typeof AcceptInvit
     if (!token?.adminId) throw new DomainError("This invitation has expired or was already used. Ask an admin for a new one.");
     const admin = await tx.admin.findUnique({ where: { id: token.adminId } });
     if (!admin || admin.disabledAt) throw new DomainError("This invitation is no longer valid. Ask an admin for a new one.");
+    // An invitation only ever sets a first password: an account that already
+    // has one, or signs in with single sign-on, is not taken over by a link.
+    if (!isInvited(admin)) {
+      await markSetupTokenUsed(tx, token.id);
+      return { refused: true as const };
+    }
     await tx.admin.update({
       where: { id: admin.id },
       data: { passwordHash, name: input.name || admin.name, version: { increment: 1 } },
@@ -103,6 +111,42 @@ export async function acceptInvitation(db: Db, input: z.infer<typeof AcceptInvit
     await markSetupTokenUsed(tx, token.id);
     await recordAuditEvents(tx, [
       { source: "admin", actor: admin.id, actorLabel: admin.email, ip, action: "admin.invitation_accepted", target: `admin:${admin.id}` },
+    ]);
+    return { email: admin.email };
+  }).then((result) => {
+    // Thrown outside the transaction, so that spending the link is kept.
+    if ("refused" in result) throw new DomainError("This invitation was already accepted. Sign in instead, or ask an owner for a password reset.");
+    return result;
+  });
+}
+
+export const CompletePasswordResetSchema = z
+  .object({
+    token: z.string().min(20).max(200),
+    password: PasswordSchema,
+    confirmPassword: z.string(),
+  })
+  .refine((value) => value.password === value.confirmPassword, { path: ["confirmPassword"], message: "The passwords do not match." });
+
+/**
+ * Uses an owner-started reset link: sets the new password and ends every
+ * session the admin had, so that whoever knew the old password or held an
+ * old session cookie is out.
+ */
+export async function completePasswordReset(db: Db, input: z.infer<typeof CompletePasswordResetSchema>, ip: string | null) {
+  const passwordHash = await hashPassword(input.password);
+  return db.$transaction(async (tx) => {
+    const token = await findUsableSetupToken(tx, input.token, "password-reset");
+    if (!token?.adminId) throw new DomainError("This password reset link has expired or was already used. Ask an owner for a new one.");
+    const admin = await tx.admin.findUnique({ where: { id: token.adminId } });
+    if (!admin || admin.disabledAt) throw new DomainError("This password reset link is no longer valid. Ask an owner for a new one.");
+    await tx.admin.update({
+      where: { id: admin.id },
+      data: { passwordHash, version: { increment: 1 }, ...END_ALL_SESSIONS },
+    });
+    await markSetupTokenUsed(tx, token.id);
+    await recordAuditEvents(tx, [
+      { source: "admin", actor: admin.id, actorLabel: admin.email, ip, action: "admin.password_reset_completed", target: `admin:${admin.id}` },
     ]);
     return { email: admin.email };
   });

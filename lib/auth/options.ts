@@ -4,11 +4,11 @@ import { headers } from "next/headers";
 import { z } from "zod";
 import { getDb } from "@/lib/db/client";
 import { clientIpFrom } from "./request-context";
+import { endSession, newSessionClaims, SESSION_MAX_AGE_SECONDS } from "./sessions";
 import { readOidcSettings } from "./settings";
-import { signInWithOidc, signInWithPassword } from "./sign-in";
+import { signInWithOidc, signInWithPassword, type SignedInAdmin } from "./sign-in";
 
 export const OIDC_PROVIDER_ID = "oidc";
-const SESSION_MAX_AGE_SECONDS = 12 * 60 * 60;
 
 const CredentialsSchema = z.object({
   email: z.email().max(320),
@@ -25,8 +25,9 @@ async function requestIp(): Promise<string | null> {
 
 /**
  * next-auth only proves who is signing in. The session token carries the
- * admin's id and nothing else: role and disabled state are read from the
- * database on every request, so a change takes effect at once.
+ * admin's id and its session's claims (id, generation, start) and nothing
+ * else: role, disabled state and whether the session still counts are read
+ * from the database on every request, so a change takes effect at once.
  */
 export function buildAuthOptions(): NextAuthOptions {
   const oidc = readOidcSettings();
@@ -80,18 +81,28 @@ export function buildAuthOptions(): NextAuthOptions {
         return outcome.ok ? true : `/login?error=${encodeURIComponent(outcome.error)}`;
       },
       async jwt({ token, user, account, profile }) {
-        if (account?.provider === "credentials" && user) token.adminId = user.id;
+        // Only at sign-in: afterwards the claims travel unchanged in the token.
+        if (account?.provider === "credentials" && user) {
+          const admin = user as SignedInAdmin;
+          Object.assign(token, newSessionClaims(admin.id, admin.sessionGeneration));
+        }
         if (account?.provider === OIDC_PROVIDER_ID && oidc) {
           const subject = (profile as { sub?: string } | undefined)?.sub;
           const admin = subject
-            ? await getDb().admin.findUnique({ where: { oidcSubject: `${oidc.issuer}#${subject}` }, select: { id: true } })
+            ? await getDb().admin.findUnique({ where: { oidcSubject: `${oidc.issuer}#${subject}` }, select: { id: true, sessionGeneration: true } })
             : null;
-          token.adminId = admin?.id;
+          if (admin) Object.assign(token, newSessionClaims(admin.id, admin.sessionGeneration));
         }
         return token;
       },
       async session({ session, token }) {
-        return { ...session, adminId: typeof token.adminId === "string" ? token.adminId : undefined };
+        const { adminId, sessionId, sessionGeneration, signedInAt } = token;
+        return { ...session, adminId, sessionId, sessionGeneration, signedInAt };
+      },
+    },
+    events: {
+      async signOut({ token }) {
+        await endSession(getDb(), token, await requestIp());
       },
     },
   };

@@ -3,8 +3,17 @@ import { forbidden, redirect } from "next/navigation";
 import { getDb } from "@/lib/db/client";
 import { buildAuthOptions } from "./options";
 import { hasRole, type AdminRole } from "./roles";
+import { isSessionLive, SessionClaimsSchema } from "./sessions";
 
-export type CurrentAdmin = { id: string; email: string; name: string | null; role: AdminRole; version: number };
+export type CurrentAdmin = {
+  id: string;
+  email: string;
+  name: string | null;
+  role: AdminRole;
+  version: number;
+  /** False for single sign-on accounts, which have no password here to change. */
+  hasPassword: boolean;
+};
 
 /** Thrown by requireAdmin in "throw" mode; route handlers and actions turn it into a 401/403 answer. */
 export class AccessError extends Error {
@@ -16,16 +25,24 @@ export class AccessError extends Error {
   }
 }
 
-/** The signed-in, enabled admin as the database sees them now, or null. */
+/**
+ * The signed-in, enabled admin as the database sees them now, or null. A
+ * session that was signed out, or ended by a password change, a role change,
+ * disable/enable or "sign out everywhere", is no session.
+ */
 export async function getCurrentAdmin(): Promise<CurrentAdmin | null> {
-  const session = (await getServerSession(buildAuthOptions())) as { adminId?: string } | null;
-  if (!session?.adminId) return null;
+  // A token without a session's claims (one from before sessions could end) is no session.
+  const claims = SessionClaimsSchema.safeParse(await getServerSession(buildAuthOptions()));
+  if (!claims.success) return null;
   const admin = await getDb().admin.findUnique({
-    where: { id: session.adminId },
-    select: { id: true, email: true, name: true, role: true, version: true, disabledAt: true },
+    where: { id: claims.data.adminId },
+    select: {
+      id: true, email: true, name: true, role: true, version: true, disabledAt: true,
+      sessionGeneration: true, endedSessions: true, passwordHash: true,
+    },
   });
-  if (!admin || admin.disabledAt) return null;
-  return { id: admin.id, email: admin.email, name: admin.name, role: admin.role, version: admin.version };
+  if (!admin || admin.disabledAt || !isSessionLive(admin, claims.data)) return null;
+  return { id: admin.id, email: admin.email, name: admin.name, role: admin.role, version: admin.version, hasPassword: admin.passwordHash !== null };
 }
 
 /**

@@ -2,9 +2,11 @@ import { randomBytes } from "node:crypto";
 import { sha256Hex } from "@/lib/crypto/canonical-json";
 import type { Tx } from "@/lib/db/client";
 
-export type SetupPurpose = "first-owner" | "invitation";
+export type SetupPurpose = "first-owner" | "invitation" | "password-reset";
 export const FIRST_OWNER_TOKEN_TTL_MS = 24 * 60 * 60_000;
 export const INVITATION_TOKEN_TTL_MS = 7 * 24 * 60 * 60_000;
+// A reset link opens an account that already holds access: it lives a day, not a week.
+export const PASSWORD_RESET_TOKEN_TTL_MS = 24 * 60 * 60_000;
 
 /** A single-use link secret. Only its SHA-256 is stored; the raw value is shown once. */
 export async function issueSetupToken(tx: Tx, purpose: SetupPurpose, adminId: string | null, ttlMs: number): Promise<string> {

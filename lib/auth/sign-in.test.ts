@@ -45,7 +45,7 @@ describeEachDatabase("password sign-in", (t) => {
 
     const outcome = await signIn("  Alice@Example.COM ", PASSWORD);
 
-    expect(outcome).toEqual({ ok: true, admin: { id: admin.id, email: "alice@example.com", name: null } });
+    expect(outcome).toEqual({ ok: true, admin: { id: admin.id, email: "alice@example.com", name: null, sessionGeneration: 0 } });
     const stored = await t.db.admin.findUniqueOrThrow({ where: { id: admin.id } });
     expect(stored.lastSignInAt!.getTime()).toBeGreaterThanOrEqual(before - 1);
     const [event] = await t.db.auditEvent.findMany();
@@ -161,7 +161,7 @@ describeEachDatabase("single sign-on", (t) => {
     const invited = await t.db.admin.create({ data: { email: "alice@example.com", role: "ADMIN" } });
 
     const first = await signInWithOidc(t.db, SSO, identity("sub-1", "Alice@Example.com"), IP);
-    expect(first).toEqual({ ok: true, admin: { id: invited.id, email: "alice@example.com", name: "Alice Example" } });
+    expect(first).toEqual({ ok: true, admin: { id: invited.id, email: "alice@example.com", name: "Alice Example", sessionGeneration: 0 } });
     const linked = await t.db.admin.findUniqueOrThrow({ where: { id: invited.id } });
     expect(linked.oidcSubject).toBe("https://idp.example.com#sub-1");
     expect(linked.lastSignInAt).not.toBeNull();

@@ -5,7 +5,8 @@ import { burnPasswordCheck, verifyPassword } from "./password";
 import { claimSignInAttempt, releaseSignInAttempt } from "./throttle";
 import type { OidcSettings } from "./settings";
 
-export type SignedInAdmin = { id: string; email: string; name: string | null };
+/** sessionGeneration is read with the password it was checked against, so a reset meanwhile ends this session too. */
+export type SignedInAdmin = { id: string; email: string; name: string | null; sessionGeneration: number };
 export type SignInOutcome = { ok: true; admin: SignedInAdmin } | { ok: false; error: string };
 
 export const INVALID_CREDENTIALS = "Wrong email or password.";
@@ -43,7 +44,7 @@ export async function signInWithPassword(
       { source: "admin", actor: admin.id, actorLabel: email, ip: input.ip, action: "admin.sign_in", target: `admin:${admin.id}`, details: { method: "password" } },
     ]);
   });
-  return { ok: true, admin: { id: admin.id, email: admin.email, name: admin.name } };
+  return { ok: true, admin: { id: admin.id, email: admin.email, name: admin.name, sessionGeneration: admin.sessionGeneration } };
 }
 
 export type OidcIdentity = { subject: string; email: string | null; emailVerified: boolean; name: string | null };
@@ -97,7 +98,7 @@ export async function signInWithOidc(
       if (isUniqueViolationOn(error, "Admin") && !retried) return signInWithOidc(db, settings, identity, ip, true);
       throw error;
     }
-    return { ok: true, admin: { id: created.id, email: created.email, name: created.name } };
+    return { ok: true, admin: { id: created.id, email: created.email, name: created.name, sessionGeneration: created.sessionGeneration } };
   }
 
   if (admin.disabledAt) {
@@ -114,7 +115,7 @@ export async function signInWithOidc(
       { source: "admin", actor: linked.id, actorLabel: linked.email, ip, action: "admin.sign_in", target: `admin:${linked.id}`, details: { method: "oidc", issuer: settings.issuer } },
     ]);
   });
-  return { ok: true, admin: { id: linked.id, email: linked.email, name: linked.name ?? identity.name } };
+  return { ok: true, admin: { id: linked.id, email: linked.email, name: linked.name ?? identity.name, sessionGeneration: linked.sessionGeneration } };
 }
 
 async function auditSignIn(db: Db, adminId: string | null, label: string, ip: string | null, action: string, reason: string) {

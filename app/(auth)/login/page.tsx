@@ -17,6 +17,14 @@ const ERROR_MESSAGES: Record<string, string> = {
   Default: "Sign-in failed. Try again.",
 };
 
+// Where the admin arrives from, as [search param, value, message].
+const NOTICES: [string, string, string][] = [
+  ["created", "1", "Your account is ready. Sign in with your new password."],
+  ["reset", "1", "Your password was changed and every earlier session has ended. Sign in with your new password."],
+  ["signedOut", "everywhere", "You were signed out everywhere: every browser signed in to your account has to sign in again."],
+  ["passwordChanged", "1", "Your password was changed and every session has ended. Sign in with your new password."],
+];
+
 export default async function LoginPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const params = await searchParams;
   const callbackUrl = safeCallbackPath(params.callbackUrl);
@@ -24,7 +32,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
   const oidc = readOidcSettings();
   const rawError = typeof params.error === "string" ? params.error : undefined;
   const error = rawError ? (ERROR_MESSAGES[rawError] ?? rawError.slice(0, 300)) : undefined;
-  const notice = params.created === "1" ? "Your account is ready. Sign in with your new password." : undefined;
+  const notice = NOTICES.find(([param, value]) => params[param] === value)?.[2];
   return (
     <LoginForm
       callbackUrl={callbackUrl}

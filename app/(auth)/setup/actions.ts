@@ -1,13 +1,20 @@
 "use server";
 
 import { headers } from "next/headers";
-import { acceptInvitation, AcceptInvitationSchema, completeFirstOwnerSetup, FirstOwnerSetupSchema } from "@/lib/auth/bootstrap";
+import {
+  acceptInvitation,
+  AcceptInvitationSchema,
+  completeFirstOwnerSetup,
+  completePasswordReset,
+  CompletePasswordResetSchema,
+  FirstOwnerSetupSchema,
+} from "@/lib/auth/bootstrap";
 import { clientIpFrom } from "@/lib/auth/request-context";
 import { getDb } from "@/lib/db/client";
 import { DomainError } from "@/lib/errors";
 import type { ActionResult } from "@/lib/actions/run-admin-action";
 
-// These two actions are reachable without a session: the single-use link's
+// These actions are reachable without a session: the single-use link's
 // token is the credential, checked (and spent) inside the domain transaction.
 
 function fieldErrorsOf(issues: { path: PropertyKey[]; message: string }[]) {
@@ -38,4 +45,11 @@ export async function acceptInvitationAction(input: unknown): Promise<ActionResu
   if (!parsed.success) return { ok: false, error: "Some fields need attention.", fieldErrors: fieldErrorsOf(parsed.error.issues) };
   const ip = clientIpFrom(await headers());
   return runSetup(() => acceptInvitation(getDb(), parsed.data, ip));
+}
+
+export async function completePasswordResetAction(input: unknown): Promise<ActionResult<{ email: string }>> {
+  const parsed = CompletePasswordResetSchema.safeParse(input);
+  if (!parsed.success) return { ok: false, error: "Some fields need attention.", fieldErrors: fieldErrorsOf(parsed.error.issues) };
+  const ip = clientIpFrom(await headers());
+  return runSetup(() => completePasswordReset(getDb(), parsed.data, ip));
 }

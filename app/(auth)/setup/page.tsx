@@ -18,7 +18,7 @@ export default async function SetupPage({ searchParams }: { searchParams: Promis
         <h1 className="text-lg font-semibold">This link cannot be used</h1>
         <p className="text-sm text-muted-foreground">
           It has expired or was already used. A first-owner link is printed again each time Warden starts while no admin exists; an
-          invitation can be sent again by any admin from Settings → Admins.
+          invitation can be sent again by any admin, and a password reset started again by an owner, from Settings → Admins.
         </p>
         <Link href="/login" className="text-sm font-medium text-primary hover:underline">
           Go to sign-in

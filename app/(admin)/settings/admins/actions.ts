@@ -7,10 +7,12 @@ import {
   InviteAdminSchema,
   ReissueInvitationSchema,
   SetAdminDisabledSchema,
+  StartPasswordResetSchema,
   changeAdminRole,
   inviteAdmin,
   reissueInvitation,
   setAdminDisabled,
+  startPasswordReset,
   type Actor,
 } from "@/lib/admins/admins";
 import { runAdminAction } from "@/lib/actions/run-admin-action";
@@ -22,6 +24,7 @@ async function actorFrom(admin: CurrentAdmin): Promise<Actor> {
   return { id: admin.id, email: admin.email, role: admin.role, ip: clientIpFrom(await headers()) };
 }
 
+// Invitation and password reset links both open /setup, which tells them apart by the token.
 async function invitationUrl(token: string): Promise<string> {
   return `${process.env.NEXTAUTH_URL ?? ""}/setup?token=${token}`;
 }
@@ -53,5 +56,12 @@ export async function setAdminDisabledAction(input: unknown) {
   return runAdminAction("ADMIN", SetAdminDisabledSchema, input, async (admin, data) => {
     await setAdminDisabled(getDb(), await actorFrom(admin), data);
     revalidatePath("/settings/admins");
+  });
+}
+
+export async function startPasswordResetAction(input: unknown) {
+  return runAdminAction("OWNER", StartPasswordResetSchema, input, async (admin, data) => {
+    const reset = await startPasswordReset(getDb(), await actorFrom(admin), data);
+    return { email: reset.email, resetUrl: await invitationUrl(reset.resetToken) };
   });
 }
