@@ -265,9 +265,26 @@ describe("rule: server-action bodies Next cannot read get a 4xx before they reac
     expect(await send(untrusted.url, action(nul, { "content-type": `multipart/form-data; boundary=${boundary}` }))).toMatchObject({ status: 400, text: expect.stringContaining("U+0000") });
   });
 
-  it("checks the multipart fields with the shared rules", async () => {
-    expect(await serverActionBodyRefusal("multipart/form-data; boundary=b", multipartBody("b", [{ name: "0", value: "[".repeat(40) }]))).toMatchObject({ status: 400 });
-    expect(await serverActionBodyRefusal("multipart/form-data; boundary=b", multipartBody("b", [{ name: "0", value: '["ok"]' }]))).toBeNull();
+  it("checks a multipart action's arguments like a text one", async () => {
+    const headers = { "next-action": "7f00", "content-type": "multipart/form-data; boundary=----gate" };
+    const body = (parts: Parameters<typeof multipartBody>[1]) => multipartBody("----gate", parts);
+    expect(await serverActionBodyRefusal(headers, body([{ name: "0", value: "[".repeat(40) }]))).toMatchObject({ status: 400, error: "The JSON is nested deeper than 32 levels." });
+    expect(await serverActionBodyRefusal(headers, body([{ name: "0", value: '["$Q1"]' }]))).toMatchObject({ status: 400 });
+    expect(await serverActionBodyRefusal(headers, body([{ name: "0", value: '["ok","$B1"]' }, { name: "1", value: Buffer.from("png"), filename: "a.png" }]))).toBeNull();
+  });
+
+  it("400: a form posted without JavaScript that names an action ($ACTION_ fields)", async () => {
+    const form = multipartBody("----gate", [{ name: "$ACTION_REF_1", value: "" }, { name: "$ACTION_1:0", value: '{"id":"bogus","bound":null}' }]);
+    const answer = await send(untrusted.url, { headers: { origin: ORIGIN, "content-type": "multipart/form-data; boundary=----gate" }, chunks: [form] });
+    expect(answer).toMatchObject({ status: 400, text: "Warden's forms are sent with JavaScript; this form post is not accepted." });
+    // An ordinary multipart post to a page is left to Next.
+    const plain = multipartBody("----gate", [{ name: "note", value: "hello" }]);
+    expect((await send(untrusted.url, { headers: { origin: ORIGIN, "content-type": "multipart/form-data; boundary=----gate" }, chunks: [plain] })).status).toBe(200);
+  });
+
+  it("400: arguments React cannot decode (not a list, a reference to a part never sent)", async () => {
+    expect(await send(untrusted.url, action('{"a":1}'))).toMatchObject({ status: 400, text: "The action's arguments must be a JSON array." });
+    expect(await send(untrusted.url, action('["$1"]'))).toMatchObject({ status: 400, text: "The arguments refer to a part 1 that was not sent." });
   });
 });
 

@@ -1,5 +1,6 @@
 import { IncomingMessage, type IncomingHttpHeaders, type ServerResponse } from "node:http";
-import { jsonTextTooDeep, MAX_JSON_DEPTH, parseExternalJson, textProblem } from "@/lib/input/rules";
+import { textProblem } from "@/lib/input/rules";
+import { actionReplyProblem } from "./action-reply";
 import { SERVER_ACTION_BODY_LIMIT_BYTES } from "./server-action-limits";
 
 /**
@@ -16,9 +17,10 @@ import { SERVER_ACTION_BODY_LIMIT_BYTES } from "./server-action-limits";
  *    browser sent no Origin, `Sec-Fetch-Site: same-origin`. Otherwise 403.
  * 3. A server action's body is read and checked before Next parses it, since
  *    Next answers 500 to a body it cannot parse: over the size limit 413; an
- *    empty, non-UTF-8, non-JSON or too deep text body, or a malformed
- *    multipart one, 400; any other media type 415. Next then receives the
- *    very bytes that were read.
+ *    empty, non-UTF-8, non-JSON or too deep text body, text the shared input
+ *    rules refuse, a malformed multipart one or arguments React cannot
+ *    decode (action-reply.ts), 400; any other media type 415. Next then
+ *    receives the very bytes that were read.
  */
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -96,26 +98,29 @@ export function serverActionHeaderRefusal(headers: IncomingHttpHeaders, limitByt
 const tooLarge = (limitBytes: number): Refusal => ({ status: 413, error: `The request body is larger than ${sizeLabel(limitBytes)}.` });
 
 /** Why a complete server-action body must be refused, or null when Next can read it. */
-export async function serverActionBodyRefusal(contentType: string | undefined, body: Uint8Array): Promise<Refusal | null> {
+export async function serverActionBodyRefusal(headers: IncomingHttpHeaders, body: Uint8Array): Promise<Refusal | null> {
   const bad = (error: string): Refusal => ({ status: 400, error });
+  const contentType = headers["content-type"] ?? "";
   if (mediaTypeOf(contentType) === "multipart/form-data") {
     let form: FormData;
     try {
       // Copied, so the parser reads from its own buffer and never detaches the one replayed to Next.
-      form = await new Request("http://request-gate.invalid/", { method: "POST", headers: { "content-type": contentType! }, body: new Uint8Array(body) }).formData();
+      form = await new Request("http://request-gate.invalid/", { method: "POST", headers: { "content-type": contentType }, body: new Uint8Array(body) }).formData();
     } catch {
       return bad("The body is not well-formed multipart/form-data.");
     }
     for (const [name, value] of form) {
       const nameProblem = textProblem(name);
       if (nameProblem) return bad(`A form field name ${nameProblem}.`);
-      if (typeof value !== "string") continue;
-      const problem = textProblem(value);
+      const problem = typeof value === "string" ? textProblem(value) : null;
       if (problem) return bad(`The form field "${name.slice(0, 64)}" ${problem}.`);
-      // Each field of an action's arguments is JSON that React parses recursively.
-      if (jsonTextTooDeep(value)) return bad(`The form field "${name.slice(0, 64)}" is nested deeper than ${MAX_JSON_DEPTH} levels.`);
+      // Next runs a form posted without JavaScript as the action its $ACTION_ fields
+      // name; Warden has no such forms, and a forged one can crash the decoder.
+      if (headers["next-action"] === undefined && name.startsWith("$ACTION_")) return bad("Warden's forms are sent with JavaScript; this form post is not accepted.");
     }
-    return null;
+    if (headers["next-action"] === undefined) return null;
+    const problem = actionReplyProblem((id) => form.get(id), true);
+    return problem ? bad(problem) : null;
   }
   let text: string;
   try {
@@ -125,8 +130,8 @@ export async function serverActionBodyRefusal(contentType: string | undefined, b
     return bad("The body is not valid UTF-8.");
   }
   if (text.trim() === "") return bad("The body is empty; send the action's arguments as JSON.");
-  const parsed = parseExternalJson(text);
-  return parsed.ok ? null : bad(parsed.error);
+  const problem = actionReplyProblem((id) => (id === "0" ? text : null), false);
+  return problem ? bad(problem) : null;
 }
 
 type BodyRead = { kind: "complete"; body: Buffer } | { kind: "too-large" } | { kind: "aborted" };
@@ -247,7 +252,7 @@ export function createRequestGate(options: RequestGateOptions) {
       refuse(req, res, tooLarge(limitBytes));
       return null;
     }
-    const bodyRefusal = await serverActionBodyRefusal(req.headers["content-type"], read.body);
+    const bodyRefusal = await serverActionBodyRefusal(req.headers, read.body);
     if (bodyRefusal) {
       refuse(req, res, bodyRefusal);
       return null;
