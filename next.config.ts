@@ -1,4 +1,5 @@
 import type { NextConfig } from "next";
+import { SERVER_ACTION_BODY_LIMIT_BYTES } from "./lib/http/server-action-limits";
 
 const nextConfig: NextConfig = {
   poweredByHeader: false,
@@ -12,8 +13,8 @@ const nextConfig: NextConfig = {
   experimental: {
     // forbidden() renders app/forbidden.tsx when a signed-in admin lacks the role.
     authInterrupts: true,
-    // Policy files are imported through a server action; room for the 2 MB the importer accepts.
-    serverActions: { bodySizeLimit: "3mb" },
+    // The same limit server.ts enforces before Next reads an action's body (lib/http/request-gate.ts).
+    serverActions: { bodySizeLimit: SERVER_ACTION_BODY_LIMIT_BYTES },
   },
   // Database drivers load Wasm and native-looking modules at run time; bundling
   // them gains nothing and breaks their file lookups.

@@ -7,6 +7,7 @@
  * - Sets the security headers on every response, whichever side answers.
  */
 import { peerAddress } from "@/lib/http/client-ip";
+import { createRequestGate } from "@/lib/http/request-gate";
 import { createServer, type IncomingMessage } from "node:http";
 import { resolve } from "node:path";
 import type { TLSSocket } from "node:tls";
@@ -74,6 +75,7 @@ async function main() {
   const handleNext = app.getRequestHandler();
   const dataPlane = createDataPlaneHandler({ db: getDb, signer: () => runtimeSigner(getDb()), fetchSettings: fetchSettingsFromEnv });
   await dataPlane.refresh();
+  const admitToNext = createRequestGate({ publicUrl, trustProxy });
 
   const server = createServer(async (req, res) => {
     try {
@@ -90,7 +92,8 @@ async function main() {
       req.headers["x-nonce"] = nonce;
 
       if (await dataPlane.handle(req, res)) return;
-      await handleNext(req, res);
+      const admitted = await admitToNext(req, res);
+      if (admitted) await handleNext(admitted, res);
     } catch (error) {
       console.error("[warden] request failed", error);
       if (!res.headersSent) {

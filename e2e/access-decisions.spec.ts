@@ -1,6 +1,6 @@
 import { createScratchDatabase, type ScratchDatabase } from "../lib/db/testing";
 import { expect, test } from "./fixtures";
-import { WARDEN_E2E_PORT } from "./support/constants";
+import { SAME_ORIGIN, WARDEN_E2E_PORT } from "./support/constants";
 import { SEEDED_AGENT, seedPolicy } from "./support/policy-seed";
 import { startWarden, type WardenProcess } from "./support/warden-process";
 
@@ -10,7 +10,7 @@ const ask = { sub: "user-1", clientId: SEEDED_AGENT, server: "sales", tool: "rea
 // authentication, validation, the deny-by-default answer and the empty state.
 test.describe("POST /api/v1/decisions", () => {
   test("refuses a request without an admin session", async ({ playwright, baseURL }) => {
-    const anonymous = await playwright.request.newContext({ baseURL });
+    const anonymous = await playwright.request.newContext({ baseURL, extraHTTPHeaders: SAME_ORIGIN });
     const response = await anonymous.post("/api/v1/decisions", { data: { environment: "prod", ...ask } });
     expect(response.status()).toBe(401);
     expect(await response.json()).toEqual({ error: "Your session has ended. Sign in again." });
@@ -18,7 +18,7 @@ test.describe("POST /api/v1/decisions", () => {
   });
 
   test("denies a tool nobody defined, and says so", async ({ ownerPage }) => {
-    const response = await ownerPage.request.post("/api/v1/decisions", { data: { environment: "prod", ...ask, tool: "no_such_tool" } });
+    const response = await ownerPage.request.post("/api/v1/decisions", { headers: SAME_ORIGIN, data: { environment: "prod", ...ask, tool: "no_such_tool" } });
     expect(response.status()).toBe(200);
     expect(response.headers()["cache-control"]).toBe("no-store");
     expect(await response.json()).toEqual({
@@ -36,13 +36,14 @@ test.describe("POST /api/v1/decisions", () => {
   });
 
   test("any admin may ask, a VIEWER too", async ({ viewerPage }) => {
-    const response = await viewerPage.request.post("/api/v1/decisions", { data: { environment: "prod", ...ask } });
+    const response = await viewerPage.request.post("/api/v1/decisions", { headers: SAME_ORIGIN, data: { environment: "prod", ...ask } });
     expect(response.status()).toBe(200);
     expect(await response.json()).toMatchObject({ decision: "deny" });
   });
 
   test("answers bad requests with a 4xx that says what is wrong", async ({ ownerPage }) => {
-    const post = (options: Parameters<typeof ownerPage.request.post>[1]) => ownerPage.request.post("/api/v1/decisions", options);
+    const post = (options: NonNullable<Parameters<typeof ownerPage.request.post>[1]>) =>
+      ownerPage.request.post("/api/v1/decisions", { ...options, headers: { ...SAME_ORIGIN, ...options.headers } });
 
     const form = await post({ form: { environment: "prod" } });
     expect(form.status()).toBe(415);
@@ -169,7 +170,7 @@ test.describe("Test access with a policy in place", () => {
     await expect(form.getByLabel("Token claims (JSON, optional)")).toHaveAccessibleDescription(/Claims must be a JSON object/);
     await expect(result).toHaveCount(0);
 
-    const response = await page.request.post(`${warden.url}/api/v1/decisions`, { data: { environment: "dev", ...ask, roles: ["analyst"] } });
+    const response = await page.request.post(`${warden.url}/api/v1/decisions`, { headers: { origin: warden.url }, data: { environment: "dev", ...ask, roles: ["analyst"] } });
     expect(await response.json()).toMatchObject({ decision: "allow", reason: "allowed_by_grant", grant: { role: "analyst" }, matchedRoles: ["analyst"] });
   });
 });

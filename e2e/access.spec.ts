@@ -1,6 +1,7 @@
 import { readdirSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { expect, inviteWithoutAccepting, signedInAdminId, test } from "./fixtures";
+import { SAME_ORIGIN } from "./support/constants";
 
 // Pages and route handlers anyone may reach; everything else must refuse.
 const PUBLIC_PATHS = new Set(["/login", "/setup"]);
@@ -42,7 +43,7 @@ for (const entry of protectedEntries) {
     // Without a cookie the proxy redirects; with a forged one it lets the
     // request through, and the page or handler itself must refuse.
     for (const cookie of [undefined, "next-auth.session-token=forged.not-a-real-session"]) {
-      const request = await playwright.request.newContext({ baseURL, extraHTTPHeaders: cookie ? { cookie } : {} });
+      const request = await playwright.request.newContext({ baseURL, extraHTTPHeaders: cookie ? { ...SAME_ORIGIN, cookie } : SAME_ORIGIN });
       for (const method of entry.kind === "route" ? ["GET", "POST"] : ["GET"]) {
         const response = await request.fetch(entry.path, { method, maxRedirects: 0 });
         const status = response.status();
@@ -80,6 +81,7 @@ test("a VIEWER sees no edit controls and the server refuses a forged mutation", 
   const forged = JSON.stringify([{ ...args, adminId: await signedInAdminId(viewerPage), role: "OWNER", version: 2 }]);
   const response = await viewerPage.request.post(actionRequest.url(), {
     headers: {
+      ...SAME_ORIGIN,
       "next-action": actionRequest.headers()["next-action"]!,
       "content-type": actionRequest.headers()["content-type"] ?? "text/plain;charset=UTF-8",
       accept: "text/x-component",

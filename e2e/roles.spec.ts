@@ -1,5 +1,6 @@
 import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
+import { SAME_ORIGIN } from "./support/constants";
 
 const unique = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1000)}`;
 
@@ -188,6 +189,7 @@ test.describe("Roles & Scopes", () => {
     const forgedName = `${scope}.forged`;
     const response = await viewerPage.request.post(actionRequest.url(), {
       headers: {
+        ...SAME_ORIGIN,
         "next-action": actionRequest.headers()["next-action"]!,
         "content-type": actionRequest.headers()["content-type"] ?? "text/plain;charset=UTF-8",
         accept: "text/x-component",

@@ -1,5 +1,6 @@
 import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
+import { SAME_ORIGIN } from "./support/constants";
 
 async function addServer(page: Page, name: string, resourceUri: string) {
   await page.goto("/dev/servers");
@@ -181,6 +182,7 @@ test.describe("Servers & Tools", () => {
     await expect(toggle).toBeChecked();
     const forged = await viewerPage.request.post(actionRequest.url(), {
       headers: {
+        ...SAME_ORIGIN,
         "next-action": actionRequest.headers()["next-action"]!,
         "content-type": actionRequest.headers()["content-type"] ?? "text/plain;charset=UTF-8",
         accept: "text/x-component",
