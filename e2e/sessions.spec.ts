@@ -1,5 +1,6 @@
 import type { Browser, BrowserContext, Page, PlaywrightWorkerArgs } from "@playwright/test";
 import { expect, inviteThroughUi, inviteWithoutAccepting, signedInAdminId, signIn, test } from "./fixtures";
+import { SAME_ORIGIN } from "./support/constants";
 
 const SESSION_COOKIE = "next-auth.session-token";
 const PASSWORD = "session test password";
@@ -217,6 +218,7 @@ test.describe("invitations and password resets cannot take over an account", () 
     // ...and send it for the active admin.
     const response = await attacker.page.request.post(actionRequest.url(), {
       headers: {
+        ...SAME_ORIGIN,
         "next-action": actionRequest.headers()["next-action"]!,
         "content-type": actionRequest.headers()["content-type"] ?? "text/plain;charset=UTF-8",
         accept: "text/x-component",
