@@ -51,7 +51,7 @@ export function createOutageLog(what: string, log: { error: (...args: unknown[])
       }
       if (downSince !== null) return;
       downSince = Date.now();
-      log.error(`[warden] ${what}: the database is unreachable (${error instanceof Error ? error.message.trim().split("\n").pop() : String(error)}); serving from memory until it is back`);
+      log.error(`[warden] ${what}: the database is unreachable (${error instanceof Error ? error.message.trim().split("\n").pop() : String(error)}); config is served from memory until it is back`);
     },
     succeeded() {
       if (downSince === null) return;
