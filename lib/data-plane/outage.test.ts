@@ -1,4 +1,6 @@
 import { createHash } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { JSONWebKeySet } from "jose";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createApiKey, CreateApiKeySchema } from "@/lib/api-keys/api-keys";
@@ -12,6 +14,7 @@ import { startPartitionProxy } from "@/lib/db/partition-proxy";
 import { createScratchDatabase, type ScratchDatabase } from "@/lib/db/testing";
 import { AuditReporter } from "@/sdk/src/audit";
 import { WardenClient } from "@/sdk/src/client";
+import { createDataPlaneHandler } from "./handler";
 import { serveDataPlane } from "./testing";
 
 // The issue's "done means": the database goes away under a polling SDK and a
@@ -133,3 +136,24 @@ it("serves config from memory through a database outage, answers ingestion 503 w
   expect(stored.every((row) => row._count.id === 1)).toBe(true);
   expect(await verifyAuditChain(direct, environmentId)).toMatchObject({ ok: true });
 }, 90_000);
+
+it("tells 'down' apart from 'degraded': an instance with nothing in memory cannot serve config while the database is unreachable", async () => {
+  proxy.cut();
+  const plane = createDataPlaneHandler({ db: () => planeDb, signer: () => loadSigner(planeDb, encryptionKey), refreshMs: 60_000, flushMs: 60_000, approvalSweepMs: 60_000 });
+  const server = createServer((req, res) => void plane.handle(req, res));
+  try {
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const health = await fetch(`${base}/healthz`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toEqual({ status: "down", reason: "database unreachable", servingConfigFromMemory: false });
+    expect((await fetch(`${base}/readyz`)).status).toBe(503);
+    const poll = await fetch(`${base}/api/v1/config`, { headers: { authorization: `Bearer ${token}` } });
+    expect([poll.status, poll.headers.get("retry-after")]).toEqual([503, "5"]);
+  } finally {
+    plane.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    proxy.heal();
+  }
+});
