@@ -28,10 +28,15 @@ export type ApiKeyRateLimit = { perSecond: number; burst: number };
 
 export const ApiKeyRateLimitSchema = z
   .object({
-    perSecond: z.coerce.number().pipe(safeInt().min(1, "At least 1 request per second").max(1_000_000, "At most 1,000,000 requests per second")),
-    burst: z.coerce.number().pipe(safeInt().min(1, "At least 1 request").max(10_000_000, "At most 10,000,000 requests")),
+    perSecond: z.coerce.number({ error: "Enter a whole number" }).pipe(safeInt().min(1, "At least 1 request per second").max(1_000_000, "At most 1,000,000 requests per second")),
+    burst: z.coerce.number({ error: "Enter a whole number" }).pipe(safeInt().min(1, "At least 1 request").max(10_000_000, "At most 10,000,000 requests")),
   })
-  .refine((limit) => limit.burst >= limit.perSecond, { path: ["burst"], message: "The burst must be at least one second's worth of requests" });
+  .refine((limit) => limit.burst >= limit.perSecond, {
+    path: ["burst"],
+    message: "The burst must be at least one second's worth of requests",
+    // Only once both numbers are valid: one message per field, the one that matters.
+    when: (payload) => payload.issues.length === 0,
+  });
 
 export async function getApiKeyRateLimit(db: Db, environmentId: string): Promise<ApiKeyRateLimit> {
   const row = await db.environment.findUnique({ where: { id: environmentId }, select: { apiKeyRatePerSecond: true, apiKeyRateBurst: true } });
