@@ -62,8 +62,8 @@ export function createDataPlaneHandler(options: DataPlaneOptions) {
     rateLimits = await loadApiKeyRateLimits(db);
   }
 
-  /** Runs a periodic job without overlapping itself, logging an outage once rather than every tick. */
   let closed = false;
+  /** Runs a periodic job without overlapping itself, logging an outage once rather than every tick. */
   function every(ms: number, what: string, job: () => Promise<unknown>, outage = createOutageLog(what)) {
     let running = false;
     return setInterval(() => {
