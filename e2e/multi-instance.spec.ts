@@ -6,7 +6,8 @@ import { hashPassword } from "../lib/auth/password";
 import { createScratchDatabase, type ScratchDatabase } from "../lib/db/testing";
 import { WardenClient } from "../sdk/src/client";
 import { expect, test } from "./fixtures";
-import { freePort, startLoadBalancer, type LoadBalancer } from "./support/load-balancer";
+import { freeLoopbackPort } from "../lib/http/testing";
+import { startLoadBalancer, type LoadBalancer } from "./support/load-balancer";
 import { startDataPlane, startWarden, type WardenProcess } from "./support/warden-process";
 
 // The deployment of deploy/haproxy.cfg, for real: two dashboard instances
@@ -47,7 +48,7 @@ async function query<T>(sql: string, values: unknown[] = []): Promise<T[]> {
 test.beforeAll(async () => {
   test.setTimeout(240_000);
   database = await createScratchDatabase();
-  const [lbPort, statsPort, dashboard1, dashboard2, dataPlane1, dataPlane2] = await Promise.all(Array.from({ length: 6 }, freePort));
+  const [lbPort, statsPort, dashboard1, dashboard2, dataPlane1, dataPlane2] = await Promise.all(Array.from({ length: 6 }, freeLoopbackPort));
   const publicUrl = `http://127.0.0.1:${lbPort}`;
   const env = {
     DATABASE_URL: database.url,

@@ -1,5 +1,4 @@
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { expect } from "@playwright/test";
 
 export const HAPROXY = process.env.HAPROXY_PATH ?? "/usr/sbin/haproxy";
@@ -18,19 +17,6 @@ export type LoadBalancer = {
   output: () => string;
   stop: () => Promise<void>;
 };
-
-/** A port nobody listens on, above 40000 (the fixed e2e ports lie below), on loopback. */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = 40_001 + Math.floor(Math.random() * 20_000);
-    const free = await new Promise<boolean>((resolve) => {
-      const probe = createServer();
-      probe.once("error", () => resolve(false));
-      probe.listen(port, "127.0.0.1", () => probe.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-}
 
 // 127.0.0.1:40522 [02/Dec/2026:02:30:00.123] warden dashboards/dashboard1 0/0/0/5/5 200 123 - - ---- 1/1/0/0/0 0/0 "POST /prod/servers HTTP/1.1"
 const LOG_LINE = /\] \S+ ([\w-]+)\/([\w-]+) \S+ (\d{3}) .*"(\w+) (\S+) HTTP/;
