@@ -57,7 +57,6 @@ try {
   const plane = await serveDataPlane({
     db: () => db,
     signer: () => loadSigner(db, encryptionKeyFrom("benchmark-only encryption key, 32+ chars")),
-    rateLimit: { capacity: 1e9, refillPerSecond: 1e9 },
   });
 
   // The baseline writes through its own pool, as many connections as senders (one on PGlite).

@@ -41,7 +41,7 @@ const signer = await loadSigner(db, key);
 await publishConfig(db, { id: admin.id, email: admin.email }, environment.id, {}, signer);
 const { token } = await createApiKey(db, { id: admin.id, email: admin.email }, environment.id, CreateApiKeySchema.parse({ label: "bench", serverId: server.id }));
 
-const plane = createDataPlaneHandler({ db: () => db, signer: async () => signer, rateLimit: { capacity: 1e9, refillPerSecond: 1e9 } });
+const plane = createDataPlaneHandler({ db: () => db, signer: async () => signer });
 await plane.refresh();
 const warden = await listen((req, res) => void plane.handle(req, res));
 const first = await fetch(`${warden.url}/api/v1/config`, { headers: { authorization: `Bearer ${token}` } });

@@ -61,7 +61,7 @@ const signer = await loadSigner(db, key);
 await publishConfig(db, actor, environment.id, {}, signer);
 const { token } = await createApiKey(db, actor, environment.id, CreateApiKeySchema.parse({ label: "bench", serverId: server.id }));
 
-const plane = createDataPlaneHandler({ db: () => db, signer: async () => signer, rateLimit: { capacity: 1e9, refillPerSecond: 1e9 } });
+const plane = createDataPlaneHandler({ db: () => db, signer: async () => signer });
 await plane.refresh();
 const warden = await listen((req, res) => void plane.handle(req, res));
 const configUrl = `${warden.url}/api/v1/config`;

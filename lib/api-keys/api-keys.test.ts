@@ -48,18 +48,55 @@ describeEachDatabase("API keys", (t) => {
     expect(await verify("Bearer nonsense")).toMatchObject({ ok: false, error: "This is not a Warden API key." });
   });
 
-  it("stops accepting a revoked key within the cache lifetime, on every instance", async () => {
+  it("refuses a revoked key on every instance from its next refresh (the data plane's 1 s tick)", async () => {
     const { environment, server, actor } = await setup();
     const created = await createApiKey(t.db, actor, environment.id, CreateApiKeySchema.parse({ label: "k", serverId: server.id }));
-    let clock = Date.now();
-    const verify = createApiKeyVerifier(t.db, { ttlMs: 60_000, now: () => clock });
-    expect((await verify(`Bearer ${created.token}`)).ok).toBe(true);
+    const instances = [createApiKeyVerifier(t.db), createApiKeyVerifier(t.db)];
+    for (const verify of instances) expect((await verify(`Bearer ${created.token}`)).ok).toBe(true);
     await revokeApiKey(t.db, actor, environment.id, { id: created.id });
-    clock += 59_000;
-    expect((await verify(`Bearer ${created.token}`)).ok).toBe(true);
-    clock += 2_000;
-    expect(await verify(`Bearer ${created.token}`)).toEqual({ ok: false, status: 401, error: "This API key was revoked." });
+    for (const verify of instances) {
+      await verify.refresh();
+      expect(await verify(`Bearer ${created.token}`)).toEqual({ ok: false, status: 401, error: "This API key was revoked." });
+    }
     expect(await t.db.auditEvent.count({ where: { action: "api_key.revoked" } })).toBe(1);
+  });
+
+  it("forgets a deleted key at the next refresh", async () => {
+    const { environment, actor } = await setup();
+    const created = await createApiKey(t.db, actor, environment.id, CreateApiKeySchema.parse({ label: "k" }));
+    const verify = createApiKeyVerifier(t.db);
+    expect((await verify(`Bearer ${created.token}`)).ok).toBe(true);
+    await t.db.apiKey.delete({ where: { id: created.id } });
+    await verify.refresh();
+    expect(await verify(`Bearer ${created.token}`)).toEqual({ ok: false, status: 401, error: "Unknown API key." });
+  });
+
+  it("refuses a key the moment it expires, from memory", async () => {
+    const { environment, actor } = await setup();
+    const created = await createApiKey(t.db, actor, environment.id, CreateApiKeySchema.parse({ label: "k", expiresInDays: 1 }));
+    const expiresAt = (await t.db.apiKey.findUniqueOrThrow({ where: { id: created.id } })).expiresAt!.getTime();
+    let clock = expiresAt - 1_000;
+    const verify = createApiKeyVerifier(t.db, { now: () => clock });
+    expect((await verify(`Bearer ${created.token}`)).ok).toBe(true);
+    clock = expiresAt;
+    expect(await verify(`Bearer ${created.token}`)).toEqual({ ok: false, status: 401, error: "This API key has expired." });
+  });
+
+  it("writes lastUsedAt for keys in use once a minute from the refresh, not per request", async () => {
+    const { environment, actor } = await setup();
+    const created = await createApiKey(t.db, actor, environment.id, CreateApiKeySchema.parse({ label: "k" }));
+    let clock = Date.now();
+    const verify = createApiKeyVerifier(t.db, { now: () => clock });
+    expect((await verify(`Bearer ${created.token}`)).ok).toBe(true);
+    await expect.poll(async () => (await t.db.apiKey.findUniqueOrThrow({ where: { id: created.id } })).lastUsedAt).not.toBeNull();
+    await t.db.apiKey.update({ where: { id: created.id }, data: { lastUsedAt: null } });
+    clock += 30_000;
+    expect((await verify(`Bearer ${created.token}`)).ok).toBe(true);
+    await verify.refresh();
+    expect((await t.db.apiKey.findUniqueOrThrow({ where: { id: created.id } })).lastUsedAt).toBeNull();
+    clock += 31_000;
+    await verify.refresh();
+    expect((await t.db.apiKey.findUniqueOrThrow({ where: { id: created.id } })).lastUsedAt?.getTime()).toBe(clock);
   });
 
   it("refuses an expired key and records when a key was last used", async () => {

@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Db } from "@/lib/db/client";
 import { recordAdminEvent, type AuditActor } from "@/lib/audit/record";
 import { sha256Hex } from "@/lib/crypto/canonical-json";
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "@/lib/db/availability";
 import { DomainError, NotFoundError } from "@/lib/errors";
 
 /**
@@ -104,60 +105,127 @@ export async function listApiKeys(db: Db, environmentId: string) {
   }));
 }
 
-export type KeyCheck = { ok: true; key: ApiKeyIdentity } | { ok: false; status: 401; error: string };
-
-type KeyRow = { identity: ApiKeyIdentity; verifier: string; revokedAt: Date | null; expiresAt: Date | null };
+export type KeyCheck = { ok: true; key: ApiKeyIdentity } | { ok: false; status: 401; error: string } | { ok: false; status: 503; error: string; retryAfterSeconds: number };
 
 /**
- * Verifies an API key. Rows are cached for at most `ttlMs` (60 s by default),
- * so a revocation takes effect on every instance within a minute while a
- * busy server costs the database one lookup a minute, not one a request.
- * lastUsedAt is written on those reloads, so it is accurate to the minute.
+ * How long a key verified before the database became unreachable keeps
+ * working from memory. Config can then be served through an outage of up to
+ * this long; a revocation made meanwhile cannot reach the data plane anyway.
  */
-export function createApiKeyVerifier(db: Db, options: { ttlMs?: number; now?: () => number } = {}) {
-  const ttlMs = options.ttlMs ?? 60_000;
-  const now = options.now ?? Date.now;
-  const cache = new Map<string, { row: KeyRow | null; loadedAt: number }>();
+export const KEY_OUTAGE_GRACE_MS = 60 * 60_000;
 
-  async function load(selector: string): Promise<KeyRow | null> {
-    const cached = cache.get(selector);
-    if (cached && now() - cached.loadedAt < ttlMs) return cached.row;
-    const found = await db.apiKey.findUnique({ where: { selector }, include: { environment: { select: { key: true } }, server: { select: { name: true } } } });
-    const row = found
-      ? {
-          identity: {
-            id: found.id,
-            environmentId: found.environmentId,
-            environmentKey: found.environment.key,
-            serverId: found.serverId,
-            serverName: found.server?.name ?? null,
-            label: found.label,
-          },
-          verifier: found.verifier,
-          revokedAt: found.revokedAt,
-          expiresAt: found.expiresAt,
-        }
-      : null;
-    // Unknown selectors are cached too, so guessing cannot hammer the database; the cap bounds memory.
+type KeyRow = { identity: ApiKeyIdentity; verifier: string; revokedAt: Date | null; expiresAt: Date | null };
+type CacheEntry = { row: KeyRow | null; confirmedAt: number };
+
+const KEY_INCLUDE = { environment: { select: { key: true } }, server: { select: { name: true } } } as const;
+
+function keyRow(found: { id: string; environmentId: string; environment: { key: string }; serverId: string | null; server: { name: string } | null; label: string; verifier: string; revokedAt: Date | null; expiresAt: Date | null }): KeyRow {
+  return {
+    identity: { id: found.id, environmentId: found.environmentId, environmentKey: found.environment.key, serverId: found.serverId, serverName: found.server?.name ?? null, label: found.label },
+    verifier: found.verifier,
+    revokedAt: found.revokedAt,
+    expiresAt: found.expiresAt,
+  };
+}
+
+/**
+ * Verifies API keys from memory. A key is read from the database once; after
+ * that `refresh()` (the data plane's 1 s revision tick) re-reads the state of
+ * every key held, so a revocation reaches every instance within a tick while
+ * a request costs no database work. Expiry is checked on every request.
+ *
+ * Without a tick a key is re-read once it is `revalidateAfterMs` old. When the
+ * database is unreachable, a key confirmed within `outageGraceMs` keeps
+ * working from memory, and a key never seen gets 503 (not 401: it may well be
+ * valid). lastUsedAt is written on the first lookup and then at most once per
+ * `lastUsedIntervalMs` by the tick, so it is accurate to the minute.
+ */
+export function createApiKeyVerifier(
+  db: Db,
+  options: { revalidateAfterMs?: number; unknownTtlMs?: number; outageGraceMs?: number; lastUsedIntervalMs?: number; now?: () => number } = {},
+) {
+  const revalidateAfterMs = options.revalidateAfterMs ?? 60_000;
+  const unknownTtlMs = options.unknownTtlMs ?? 60_000;
+  const outageGraceMs = options.outageGraceMs ?? KEY_OUTAGE_GRACE_MS;
+  const lastUsedIntervalMs = options.lastUsedIntervalMs ?? 60_000;
+  const now = options.now ?? Date.now;
+  const cache = new Map<string, CacheEntry>();
+  const used = new Set<string>();
+  let lastUsedWrittenAt = now();
+
+  function remember(selector: string, entry: CacheEntry) {
+    // The cap bounds memory against guessed selectors; keys that were really verified go last.
+    if (cache.size >= 10_000) for (const [known, held] of cache) if (!held.row) cache.delete(known);
     if (cache.size >= 10_000) cache.clear();
-    cache.set(selector, { row, loadedAt: now() });
+    cache.set(selector, entry);
+  }
+
+  /** The key's row from memory, or the database when memory has none or too old a one; "unavailable" when it cannot be had. */
+  async function load(selector: string): Promise<KeyRow | null | "unavailable"> {
+    const cached = cache.get(selector);
+    const age = cached ? now() - cached.confirmedAt : Infinity;
+    if (cached && age < (cached.row ? revalidateAfterMs : unknownTtlMs)) return cached.row;
+    let found;
+    try {
+      found = await db.apiKey.findUnique({ where: { selector }, include: KEY_INCLUDE });
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) throw error;
+      return cached?.row && age < outageGraceMs ? cached.row : "unavailable";
+    }
+    const row = found ? keyRow(found) : null;
+    // Unknown selectors are remembered too, so guessing cannot hammer the database.
+    remember(selector, { row, confirmedAt: now() });
+    if (row && !cached?.row) void db.apiKey.update({ where: { id: row.identity.id }, data: { lastUsedAt: new Date(now()) } }).catch(() => undefined);
     return row;
   }
 
-  return async function verify(authorization: string | undefined): Promise<KeyCheck> {
+  async function verify(authorization: string | undefined): Promise<KeyCheck> {
     const token = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
     if (!token) return { ok: false, status: 401, error: "Send the API key as Authorization: Bearer wdn_…" };
     const parsed = parseApiKey(token);
     if (!parsed) return { ok: false, status: 401, error: "This is not a Warden API key." };
-    const wasCached = cache.has(parsed.selector) && now() - cache.get(parsed.selector)!.loadedAt < ttlMs;
     const row = await load(parsed.selector);
+    if (row === "unavailable") {
+      return { ok: false, status: 503, error: `Warden cannot check this API key right now: its database is unreachable. Retry in ${DATABASE_RETRY_AFTER_SECONDS} s.`, retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS };
+    }
     const presented = Buffer.from(sha256Hex(parsed.secret), "hex");
     const expected = Buffer.from(row?.verifier ?? "0".repeat(64), "hex");
     const matches = timingSafeEqual(presented, expected) && row !== null && row.identity.environmentKey === parsed.environment;
     if (!row || !matches) return { ok: false, status: 401, error: "Unknown API key." };
     if (row.revokedAt) return { ok: false, status: 401, error: "This API key was revoked." };
     if (row.expiresAt && row.expiresAt.getTime() <= now()) return { ok: false, status: 401, error: "This API key has expired." };
-    if (!wasCached) void db.apiKey.update({ where: { id: row.identity.id }, data: { lastUsedAt: new Date(now()) } }).catch(() => undefined);
+    used.add(row.identity.id);
     return { ok: true, key: row.identity };
-  };
+  }
+
+  /**
+   * Re-reads every key held in memory (one indexed query): revoked, expired,
+   * re-labelled or deleted keys take effect at once. Throws when the database
+   * is unreachable; the keys held then keep working for `outageGraceMs`.
+   */
+  async function refresh(): Promise<void> {
+    const selectors = [...cache].filter(([, entry]) => entry.row).map(([selector]) => selector);
+    const startedAt = now();
+    if (selectors.length) {
+      const rows = await db.apiKey.findMany({ where: { selector: { in: selectors } }, include: KEY_INCLUDE });
+      const fresh = new Map(rows.map((found) => [found.selector, keyRow(found)]));
+      for (const selector of selectors) {
+        const row = fresh.get(selector);
+        // A deleted key is forgotten: the next request looks it up (and finds nothing).
+        if (row) cache.set(selector, { row, confirmedAt: startedAt });
+        else cache.delete(selector);
+      }
+    }
+    for (const [selector, entry] of cache) if (!entry.row && startedAt - entry.confirmedAt >= unknownTtlMs) cache.delete(selector);
+    if (used.size && startedAt - lastUsedWrittenAt >= lastUsedIntervalMs) {
+      const ids = [...used];
+      used.clear();
+      lastUsedWrittenAt = startedAt;
+      await db.apiKey.updateMany({ where: { id: { in: ids } }, data: { lastUsedAt: new Date(startedAt) } });
+    }
+  }
+
+  return Object.assign(verify, { refresh });
 }
+
+export type ApiKeyVerifier = ReturnType<typeof createApiKeyVerifier>;

@@ -30,12 +30,13 @@ describeEachDatabase("POST /api/v1/audit-events", (t) => {
   let close: (() => Promise<void>) | undefined;
   afterEach(async () => close?.());
 
-  async function setup(options: { rateLimit?: { capacity: number; refillPerSecond: number } } = {}) {
+  async function setup(options: { rateLimit?: { perSecond: number; burst: number } } = {}) {
     const environment = await t.db.environment.create({ data: { key: "prod", name: "Production" } });
     const admin = await t.db.admin.create({ data: { email: "owner@example.com", role: "OWNER" } });
     const server = await t.db.mcpServer.create({ data: { environmentId: environment.id, name: "sales", resourceUri: "https://sales.example.com/mcp", authorizationServer: "https://idp.example.com" } });
     const { token } = await createApiKey(t.db, { id: admin.id, email: admin.email }, environment.id, CreateApiKeySchema.parse({ label: "sales pod", serverId: server.id }));
-    const served = await serveDataPlane({ db: () => t.db, signer: () => loadSigner(t.db, encryptionKeyFrom("unused in these tests but long enough")), ...options });
+    if (options.rateLimit) await t.db.environment.update({ where: { id: environment.id }, data: { apiKeyRatePerSecond: options.rateLimit.perSecond, apiKeyRateBurst: options.rateLimit.burst } });
+    const served = await serveDataPlane({ db: () => t.db, signer: () => loadSigner(t.db, encryptionKeyFrom("unused in these tests but long enough")) });
     close = served.close;
     const send = (body: unknown, headers: Record<string, string> = {}) =>
       served.call("/api/v1/audit-events", {
@@ -187,7 +188,7 @@ describeEachDatabase("POST /api/v1/audit-events", (t) => {
   });
 
   it("answers 429 with Retry-After once the key's rate is spent", async () => {
-    const { send } = await setup({ rateLimit: { capacity: 2, refillPerSecond: 0.1 } });
+    const { send } = await setup({ rateLimit: { perSecond: 1, burst: 2 } });
     expect((await send({ events: [event()] })).status).toBe(202);
     expect((await send({ events: [event()] })).status).toBe(202);
     const limited = await send({ events: [event()] });

@@ -1,14 +1,37 @@
+import { promisify } from "node:util";
+import { brotliCompress, constants as zlibConstants, gzip } from "node:zlib";
 import { CompactSign } from "jose";
 import type { Db } from "@/lib/db/client";
 import { canonicalJson, sha256Hex } from "@/lib/crypto/canonical-json";
 import { SIGNING_ALGORITHM, type Signer } from "@/lib/config/signing-keys";
 import type { PublishedConfig } from "@/lib/config/snapshot";
+import { isDatabaseUnavailable } from "@/lib/db/availability";
 
 /** One environment's latest published version, as held in memory. */
 type LiveEntry = { environmentId: string; environmentKey: string; version: number; contentHash: string; config: PublishedConfig };
 
-/** What GET /api/v1/config sends for one (version, server): computed once, signed, and reused. */
-export type ConfigDocument = { etag: string; body: string; version: number };
+/** A content coding the data plane can send a config document in. */
+export type ContentCoding = "identity" | "gzip" | "br";
+
+/**
+ * What GET /api/v1/config sends for one (version, server): computed once,
+ * signed, compressed in each coding once, and reused. Every coding carries
+ * the same ETag: they are the same document, and If-None-Match compares
+ * weakly anyway.
+ */
+export type ConfigDocument = { etag: string; version: number; bodies: Record<ContentCoding, Buffer> };
+
+const brotli = promisify(brotliCompress);
+const gzipAsync = promisify(gzip);
+
+/** Both codings at their best ratio: the cost is paid once per document, the saving on every 200 (off the event loop, in zlib's threads). */
+async function compressed(body: Buffer): Promise<Record<ContentCoding, Buffer>> {
+  const [gz, br] = await Promise.all([
+    gzipAsync(body, { level: 9 }),
+    brotli(body, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: zlibConstants.BROTLI_MAX_QUALITY, [zlibConstants.BROTLI_PARAM_MODE]: zlibConstants.BROTLI_MODE_TEXT, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: body.length } }),
+  ]);
+  return { identity: body, gzip: gz, br };
+}
 
 export const SIGNATURE_LIFETIME_MS = 24 * 60 * 60_000;
 
@@ -37,6 +60,20 @@ export function createConfigFeed(db: Db, signer: () => Promise<Signer>, options:
   const now = options.now ?? Date.now;
   const live = new Map<string, LiveEntry>();
   const documents = new Map<string, ConfigDocument & { signedAt: number }>();
+  // A fleet asking at once for a document not built yet waits for one build.
+  const building = new Map<string, Promise<ConfigDocument>>();
+  // The signer last loaded: a document can still be built (a server not asked
+  // for before, a re-sign) while the database is unreachable.
+  let lastSigner: Signer | null = null;
+
+  async function currentSigner(): Promise<Signer> {
+    try {
+      lastSigner = await signer();
+    } catch (error) {
+      if (!lastSigner || !isDatabaseUnavailable(error)) throw error;
+    }
+    return lastSigner;
+  }
 
   async function refresh(): Promise<void> {
     const heads = await db.$queryRaw<{ environmentId: string; version: number }[]>`
@@ -66,21 +103,32 @@ export function createConfigFeed(db: Db, signer: () => Promise<Signer>, options:
     const cached = documents.get(cacheKey);
     // Re-sign at half the signature's lifetime, so a quiet environment's config never expires at the servers.
     if (cached && now() - cached.signedAt < SIGNATURE_LIFETIME_MS / 2) return cached;
+    let pending = building.get(cacheKey);
+    if (!pending) {
+      pending = build(entry, server, cacheKey).finally(() => building.delete(cacheKey));
+      building.set(cacheKey, pending);
+    }
+    return pending;
+  }
+
+  async function build(entry: LiveEntry, server: string | null, cacheKey: string): Promise<ConfigDocument> {
+    const environmentId = entry.environmentId;
     const config = configForServer(entry.config, server);
     const contentHash = `sha256:${sha256Hex(canonicalJson(config))}`;
     const issuedAt = new Date(now());
     const expiresAt = new Date(now() + SIGNATURE_LIFETIME_MS);
     const claims = { environment: entry.environmentKey, server, version: entry.version, contentHash, issuedAt: issuedAt.toISOString(), expiresAt: expiresAt.toISOString() };
-    const key = await signer();
+    const key = await currentSigner();
     const signature = await new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
       .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: key.kid, typ: "warden-config+jws" })
       .sign(key.privateKey);
-    const body = JSON.stringify({ schemaVersion: 1, ...claims, config, signature });
+    const bodies = await compressed(Buffer.from(JSON.stringify({ schemaVersion: 1, ...claims, config, signature })));
     // The design's "<contentHash>:<version>", plus when it was signed: a re-signed
     // document (same content, later expiry) must reach servers that hold the old one.
-    const fresh = { etag: `"${contentHash}:${entry.version}:${Math.floor(issuedAt.getTime() / 1000)}"`, body, version: entry.version, signedAt: now() };
+    const fresh = { etag: `"${contentHash}:${entry.version}:${Math.floor(issuedAt.getTime() / 1000)}"`, bodies, version: entry.version, signedAt: now() };
     for (const staleKey of documents.keys()) if (staleKey.startsWith(`${environmentId}|`) && !staleKey.startsWith(`${environmentId}|${entry.version}|`)) documents.delete(staleKey);
-    documents.set(cacheKey, fresh);
+    // A newer version may have gone live while this one was built: it is then served once and not kept.
+    if (live.get(environmentId)?.version === entry.version) documents.set(cacheKey, fresh);
     return fresh;
   }
 
@@ -91,7 +139,7 @@ export function createConfigFeed(db: Db, signer: () => Promise<Signer>, options:
     return documents.get(`${environmentId}|${entry.version}|${server ?? "*"}`)?.etag ?? null;
   }
 
-  return { refresh, document, currentEtag, serverNames: (environmentId: string) => live.get(environmentId)?.config.servers.map((entry) => entry.name) ?? null };
+  return { refresh, document, currentEtag, hasConfig: () => live.size > 0, serverNames: (environmentId: string) => live.get(environmentId)?.config.servers.map((entry) => entry.name) ?? null };
 }
 
 export type ConfigFeed = ReturnType<typeof createConfigFeed>;

@@ -1,3 +1,5 @@
+import { request } from "node:http";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { compactVerify, createLocalJWKSet } from "jose";
 import { afterEach, expect, it } from "vitest";
 import { createApiKey, CreateApiKeySchema } from "@/lib/api-keys/api-keys";
@@ -32,7 +34,7 @@ describeEachDatabase("GET /api/v1/config", (t) => {
     await close?.();
   });
 
-  async function setup(rateLimit?: { capacity: number; refillPerSecond: number }) {
+  async function setup() {
     const environment = await t.db.environment.create({ data: { key: "prod", name: "Production" } });
     await t.db.environment.create({ data: { key: "dev", name: "Development" } });
     const admin = await t.db.admin.create({ data: { email: "owner@example.com", role: "OWNER" } });
@@ -49,12 +51,55 @@ describeEachDatabase("GET /api/v1/config", (t) => {
     const devKey = await createApiKey(t.db, actor, (await t.db.environment.findUniqueOrThrow({ where: { key: "dev" } })).id, CreateApiKeySchema.parse({ label: "dev" }));
 
     const counter = counting(t.db);
-    const served = await serveDataPlane({ db: () => counter.db, signer: () => loadSigner(t.db, encryptionKey), rateLimit });
+    const served = await serveDataPlane({ db: () => counter.db, signer: () => loadSigner(t.db, encryptionKey) });
     close = served.close;
     const plane = served.plane;
     const get = (path: string, token?: string, headers: Record<string, string> = {}) => served.call(path, { token, headers });
-    return { environment, actor, signer, plane, counter, get, salesKey: salesKey.token, envKey: envKey.token, devKey: devKey.token };
+    /** The raw bytes and headers, as they crossed the wire (fetch would decode them). */
+    const raw = (path: string, headers: Record<string, string>) =>
+      new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }>((resolve, reject) => {
+        const req = request(`${served.base}${path}`, { headers }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (chunk: Buffer) => chunks.push(chunk));
+          res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    return { environment, actor, signer, plane, counter, get, raw, salesKey: salesKey.token, envKey: envKey.token, devKey: devKey.token };
   }
+
+  it("sends the same signed document compressed with br or gzip when asked, and identity otherwise", async () => {
+    const { raw, salesKey } = await setup();
+    const auth = { authorization: `Bearer ${salesKey}` };
+    const plain = await raw("/api/v1/config", auth);
+    expect(plain.headers["content-encoding"]).toBeUndefined();
+    expect(plain.headers.vary).toBe("Accept-Encoding");
+    const document = plain.body.toString("utf8");
+
+    const br = await raw("/api/v1/config", { ...auth, "accept-encoding": "gzip, deflate, br" });
+    expect(br.headers["content-encoding"]).toBe("br");
+    expect(brotliDecompressSync(br.body).toString("utf8")).toBe(document);
+    expect(br.body.length).toBeLessThan(plain.body.length);
+    expect(br.headers.etag).toBe(plain.headers.etag);
+
+    const gzip = await raw("/api/v1/config", { ...auth, "accept-encoding": "gzip" });
+    expect(gzip.headers["content-encoding"]).toBe("gzip");
+    expect(gunzipSync(gzip.body).toString("utf8")).toBe(document);
+
+    // q-values: the client's preference wins, and q=0 refuses a coding.
+    expect((await raw("/api/v1/config", { ...auth, "accept-encoding": "br;q=0.5, gzip;q=0.9" })).headers["content-encoding"]).toBe("gzip");
+    expect((await raw("/api/v1/config", { ...auth, "accept-encoding": "br;q=0, gzip;q=0" })).headers["content-encoding"]).toBeUndefined();
+    expect((await raw("/api/v1/config", { ...auth, "accept-encoding": "*;q=0.1, br;q=0" })).headers["content-encoding"]).toBe("gzip");
+    const unknown = await raw("/api/v1/config", { ...auth, "accept-encoding": "zstd, compress" });
+    expect(unknown.headers["content-encoding"]).toBeUndefined();
+    expect(unknown.body.toString("utf8")).toBe(document);
+
+    const notModified = await raw("/api/v1/config", { ...auth, "accept-encoding": "br, gzip", "if-none-match": String(plain.headers.etag) });
+    expect(notModified.status).toBe(304);
+    expect(notModified.body.length).toBe(0);
+    expect(notModified.headers.vary).toBe("Accept-Encoding");
+  });
 
   it("serves the server's slice of the live config, signed, with a content hash the receiver can recompute", async () => {
     const { get, salesKey } = await setup();
@@ -122,8 +167,10 @@ describeEachDatabase("GET /api/v1/config", (t) => {
     expect((await unpublished.json()).error).toMatch(/Nothing is published in dev yet/);
   });
 
-  it("rate-limits per key with 429 and Retry-After", async () => {
-    const { get, salesKey, envKey } = await setup({ capacity: 2, refillPerSecond: 0.5 });
+  it("rate-limits per key with 429 and Retry-After, at the environment's limit, picked up by the refresh tick", async () => {
+    const { get, salesKey, envKey, plane, environment } = await setup();
+    await t.db.environment.update({ where: { id: environment.id }, data: { apiKeyRatePerSecond: 1, apiKeyRateBurst: 2 } });
+    await plane.refresh();
     expect((await get("/api/v1/config", salesKey)).status).toBe(200);
     expect((await get("/api/v1/config", salesKey)).status).toBe(200);
     const limited = await get("/api/v1/config", salesKey);
@@ -131,5 +178,17 @@ describeEachDatabase("GET /api/v1/config", (t) => {
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     // Another key has its own budget.
     expect((await get("/api/v1/config", envKey)).status).toBe(200);
+  });
+
+  it("lets 2,000 instances sharing one key poll at the SDK's cadence with the default limits", async () => {
+    const { get, salesKey } = await setup();
+    const etag = (await get("/api/v1/config", salesKey)).headers.get("etag")!;
+    // The fleet restarting at once: every instance polls within the SDK's first-poll jitter, far faster than its steady 10-20 s.
+    const statuses = new Map<number, number>();
+    for (let wave = 0; wave < 20; wave++) {
+      const answers = await Promise.all(Array.from({ length: 100 }, () => get("/api/v1/config", salesKey, { "if-none-match": etag })));
+      for (const answer of answers) statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+    }
+    expect(Object.fromEntries(statuses)).toEqual({ 304: 2_000 });
   });
 });

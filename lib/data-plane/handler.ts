@@ -1,8 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Db } from "@/lib/db/client";
-import { createApiKeyVerifier } from "@/lib/api-keys/api-keys";
+import { createApiKeyVerifier, KEY_OUTAGE_GRACE_MS } from "@/lib/api-keys/api-keys";
+import { DEFAULT_API_KEY_RATE, loadApiKeyRateLimits, type ApiKeyRateLimit } from "@/lib/api-keys/rate-limits";
+import { createOutageLog, DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "@/lib/db/availability";
 import { publicJwks, type Signer } from "@/lib/config/signing-keys";
 import { createConfigFeed } from "./config-feed";
+import { chooseContentCoding } from "./content-coding";
 import { createInstanceReporter } from "./instance-reports";
 import { createRateLimiter } from "./rate-limit";
 import { readNodeJsonBody } from "./read-body";
@@ -18,12 +21,11 @@ import { createApprovalRoutes } from "./approvals";
 export type DataPlaneOptions = {
   db: () => Db;
   signer: () => Promise<Signer>;
-  /** How often the latest published versions are re-read (the 304 path never reads). */
+  /** How often the latest published versions, the state of the keys in memory and the rate limits are re-read (the 304 path never reads). */
   refreshMs?: number;
   flushMs?: number;
   /** How often requests past their expiry are turned into EXPIRED (and audited); reads also expire them on the spot. */
   approvalSweepMs?: number;
-  rateLimit?: { capacity: number; refillPerSecond: number };
   /** How client metadata is fetched when a reported client's domain is trusted. */
   fetchSettings?: () => FetchSettings;
 };
@@ -31,32 +33,70 @@ export type DataPlaneOptions = {
 const IntakeSchema = z.object({ clientId: z.string().trim().min(1).max(2_048) }).strict();
 
 const AUTH_CHALLENGE = { "WWW-Authenticate": 'Bearer realm="warden"' };
+const HEALTH_CHECK_TIMEOUT_MS = 2_000;
 
 /**
  * The endpoints MCP servers and load balancers call at fleet scale, answered
  * by plain node:http outside Next's request pipeline. This module never
  * imports React or Next, so it can also run alone as its own process.
  * `handle` returns false for any path it does not own.
+ *
+ * While the database is unreachable, config is still served from memory to
+ * keys verified before (for up to KEY_OUTAGE_GRACE_MS); whatever needs the
+ * database answers 503 with Retry-After.
  */
 export function createDataPlaneHandler(options: DataPlaneOptions) {
   const db = options.db();
   const verifyKey = createApiKeyVerifier(db);
   const feed = createConfigFeed(db, options.signer);
   const instances = createInstanceReporter(db);
-  const takeToken = createRateLimiter(options.rateLimit ?? { capacity: 120, refillPerSecond: 20 });
+  const takeToken = createRateLimiter();
+  let rateLimits = new Map<string, ApiKeyRateLimit>();
   const idempotent = createIdempotencyCache();
+  const revisionOutage = createOutageLog("config and key refresh");
+
+  /** The revision tick: new versions, revoked or expired keys, changed limits; three small queries. */
+  async function refresh(): Promise<void> {
+    await feed.refresh();
+    await verifyKey.refresh();
+    rateLimits = await loadApiKeyRateLimits(db);
+  }
+
+  /** Runs a periodic job without overlapping itself, logging an outage once rather than every tick. */
+  function every(ms: number, what: string, job: () => Promise<unknown>, outage = createOutageLog(what)) {
+    let running = false;
+    return setInterval(() => {
+      if (running) return;
+      running = true;
+      job()
+        .then(() => outage.succeeded(), (error: unknown) => outage.failed(error))
+        .finally(() => (running = false));
+    }, ms);
+  }
+
   const timers = [
-    setInterval(() => void feed.refresh().catch((error: unknown) => console.error("[warden] config refresh failed", error)), options.refreshMs ?? 1_000),
-    setInterval(() => void instances.flush().catch((error: unknown) => console.error("[warden] fleet report failed", error)), options.flushMs ?? 5_000),
-    setInterval(() => void expireDueApprovals(db).catch((error: unknown) => console.error("[warden] approval expiry failed", error)), options.approvalSweepMs ?? 5_000),
+    every(options.refreshMs ?? 1_000, "config and key refresh", refresh, revisionOutage),
+    every(options.flushMs ?? 5_000, "fleet report", instances.flush),
+    every(options.approvalSweepMs ?? 5_000, "approval expiry", () => expireDueApprovals(db)),
   ];
   const approvals = createApprovalRoutes(db, authenticate, sendJson);
   for (const timer of timers) timer.unref();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    try {
+      return await route(req, res);
+    } catch (error) {
+      // One answer for everything that needed the database while it is away: come back later.
+      if (!isDatabaseUnavailable(error) || res.headersSent) throw error;
+      sendJson(res, 503, { error: `Warden's database is unreachable; retry in ${DATABASE_RETRY_AFTER_SECONDS} s.` }, { "Retry-After": String(DATABASE_RETRY_AFTER_SECONDS) });
+      return true;
+    }
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const url = new URL(req.url ?? "/", "http://data-plane.invalid");
-    if (url.pathname === "/healthz") {
-      await health(db, res);
+    if (url.pathname === "/healthz" || url.pathname === "/readyz") {
+      await health(res, url.pathname === "/readyz");
       return true;
     }
     if (url.pathname === "/api/v1/keys") {
@@ -86,10 +126,10 @@ export function createDataPlaneHandler(options: DataPlaneOptions) {
     }
     const check = await verifyKey(req.headers.authorization);
     if (!check.ok) {
-      sendJson(res, check.status, { error: check.error }, AUTH_CHALLENGE);
+      sendJson(res, check.status, { error: check.error }, check.status === 503 ? { "Retry-After": String(check.retryAfterSeconds) } : AUTH_CHALLENGE);
       return null;
     }
-    const allowed = takeToken(check.key.id);
+    const allowed = takeToken(check.key.id, rateLimits.get(check.key.environmentId) ?? DEFAULT_API_KEY_RATE);
     if (!allowed.ok) {
       sendJson(res, 429, { error: `Too many requests for this API key. Retry in ${allowed.retryAfterSeconds} s.` }, { "Retry-After": String(allowed.retryAfterSeconds) });
       return null;
@@ -125,7 +165,7 @@ export function createDataPlaneHandler(options: DataPlaneOptions) {
       });
     }
 
-    const headers = { "Cache-Control": "private, no-cache" };
+    const headers = { "Cache-Control": "private, no-cache", Vary: "Accept-Encoding" };
     // The hot path: an unchanged config is answered from memory alone.
     const etag = feed.currentEtag(key.environmentId, server);
     if (etag && req.headers["if-none-match"] === etag) {
@@ -144,8 +184,16 @@ export function createDataPlaneHandler(options: DataPlaneOptions) {
       res.end();
       return;
     }
-    res.writeHead(200, { ...headers, ETag: document.etag, "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(document.body) });
-    res.end(document.body);
+    const coding = chooseContentCoding(req.headers["accept-encoding"]);
+    const body = document.bodies[coding];
+    res.writeHead(200, {
+      ...headers,
+      ETag: document.etag,
+      "Content-Type": "application/json; charset=utf-8",
+      ...(coding === "identity" ? {} : { "Content-Encoding": coding }),
+      "Content-Length": body.length,
+    });
+    res.end(body);
   }
 
   /** An MCP server reports a client_id it met and Warden does not know yet. */
@@ -185,24 +233,39 @@ export function createDataPlaneHandler(options: DataPlaneOptions) {
     sendJson(res, answer.status, answer.body);
   }
 
+  /**
+   * /healthz: 200 "ok"; 503 "degraded" while the database is unreachable but
+   * config is served from memory; 503 "down" when nothing can be served.
+   * /readyz: 200 whenever this instance can answer config polls (ok or
+   * degraded), so a load balancer keeps it in rotation through an outage.
+   */
+  async function health(res: ServerResponse, readiness: boolean) {
+    let reachable = true;
+    try {
+      await Promise.race([
+        db.$queryRaw`SELECT 1`,
+        new Promise((_, reject) => setTimeout(() => reject(Object.assign(new Error("The health check timed out."), { code: "ETIMEDOUT" })), HEALTH_CHECK_TIMEOUT_MS).unref()),
+      ]);
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) console.error("[warden] health check failed", error);
+      reachable = false;
+    }
+    if (reachable) return sendJson(res, 200, { status: "ok" });
+    const downFor = revisionOutage.downSince === null ? 0 : Date.now() - revisionOutage.downSince;
+    const servingConfigFromMemory = feed.hasConfig() && downFor < KEY_OUTAGE_GRACE_MS;
+    const body = { status: servingConfigFromMemory ? "degraded" : "down", reason: "database unreachable", servingConfigFromMemory };
+    sendJson(res, readiness && servingConfigFromMemory ? 200 : 503, body);
+  }
+
   return {
     handle,
-    /** Reads the latest versions now (start-up, tests); the timer keeps them fresh afterwards. */
-    refresh: feed.refresh,
+    /** Reads the latest versions, keys and limits now (start-up, tests); the timer keeps them fresh afterwards. */
+    refresh,
     flushInstanceReports: instances.flush,
     close() {
       for (const timer of timers) clearInterval(timer);
     },
   };
-}
-
-async function health(db: Db, res: ServerResponse) {
-  try {
-    await db.$queryRaw`SELECT 1`;
-    sendJson(res, 200, { status: "ok" });
-  } catch {
-    sendJson(res, 503, { status: "unavailable", error: "The database is not reachable." });
-  }
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {

@@ -18,12 +18,21 @@ export function createInstanceReporter(db: Db) {
   async function flush(): Promise<number> {
     const batch = [...pending.values()];
     pending.clear();
-    for (const entry of batch) {
-      await db.serverInstance.upsert({
-        where: { apiKeyId_instanceId: { apiKeyId: entry.apiKeyId, instanceId: entry.instanceId } },
-        create: { apiKeyId: entry.apiKeyId, serverId: entry.serverId, instanceId: entry.instanceId, lastPollAt: entry.at, appliedVersion: entry.appliedVersion, sdkVersion: entry.sdkVersion },
-        update: { lastPollAt: entry.at, appliedVersion: entry.appliedVersion, sdkVersion: entry.sdkVersion },
-      });
+    for (const [index, entry] of batch.entries()) {
+      try {
+        await db.serverInstance.upsert({
+          where: { apiKeyId_instanceId: { apiKeyId: entry.apiKeyId, instanceId: entry.instanceId } },
+          create: { apiKeyId: entry.apiKeyId, serverId: entry.serverId, instanceId: entry.instanceId, lastPollAt: entry.at, appliedVersion: entry.appliedVersion, sdkVersion: entry.sdkVersion },
+          update: { lastPollAt: entry.at, appliedVersion: entry.appliedVersion, sdkVersion: entry.sdkVersion },
+        });
+      } catch (error) {
+        // Kept for the next flush (a database outage must not empty the fleet view), unless a newer report came meanwhile.
+        for (const unsent of batch.slice(index)) {
+          const key = `${unsent.apiKeyId}|${unsent.instanceId}`;
+          if (!pending.has(key)) pending.set(key, unsent);
+        }
+        throw error;
+      }
     }
     return batch.length;
   }

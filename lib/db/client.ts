@@ -38,7 +38,9 @@ const pools = (globalPools[POOLS] ??= new WeakMap<Db, pg.Pool>());
 export function createDb(url: string, poolMax = Number(process.env.WARDEN_DB_POOL_MAX ?? 8)): Db {
   // The pool is ours, so hot paths can borrow its connections (withSqlTransaction);
   // Prisma still closes it on $disconnect.
-  const pool = new pg.Pool({ connectionString: url, max: poolMax });
+  // A connection attempt to an unreachable host gives up after 5 s instead of
+  // hanging (pg's default), so callers can answer 503 and serve from memory.
+  const pool = new pg.Pool({ connectionString: url, max: poolMax, connectionTimeoutMillis: 5_000 });
   const client = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
   pools.set(client, pool);
   return client;

@@ -44,6 +44,7 @@ export type WardenClientOptions = {
   onConfigApplied?: (config: VerifiedConfig) => void;
   /** Called when a config is refused; the previous one stays in force. */
   onConfigRefused?: (refusal: ConfigRefusal) => void;
+  /** Must decode br and gzip responses, as Node's own fetch does. */
   fetch?: typeof fetch;
   now?: () => number;
   random?: () => number;
@@ -195,6 +196,8 @@ export class WardenClient {
     const headers: Record<string, string> = {
       authorization: `Bearer ${this.options.apiKey}`,
       accept: "application/json",
+      // A changed config is about a tenth of its size this way; fetch decodes both.
+      "accept-encoding": "br, gzip",
       "x-instance-id": this.instanceId,
       "x-sdk-version": SDK_VERSION,
     };

@@ -80,6 +80,20 @@ describe("WardenClient against a real data plane", () => {
     expect(SDK_VERSION).toBe(sdkPackage.version);
   });
 
+  it("asks for a compressed config and applies it: br from the data plane, decoded by fetch", async () => {
+    const encodings: (string | null)[] = [];
+    const sdk = await client({
+      fetch: async (input, init) => {
+        const response = await fetch(input, init);
+        encodings.push(response.headers.get("content-encoding"));
+        return response;
+      },
+    });
+    expect(await sdk.pollNow()).toEqual({ kind: "applied", version: 1 });
+    expect(encodings).toEqual(["br"]);
+    expect(sdk.authorize(analyst, AGENT, "get_invoice")).toMatchObject({ decision: "allow" });
+  });
+
   it("applies a newly published version, and the revoked grant is denied", async () => {
     const sdk = await client();
     await sdk.pollNow();

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { runAdminAction } from "@/lib/actions/run-admin-action";
 import { clientIpFrom } from "@/lib/auth/request-context";
 import { createApiKey, CreateApiKeySchema, revokeApiKey, RevokeApiKeySchema } from "@/lib/api-keys/api-keys";
+import { ApiKeyRateLimitSchema, updateApiKeyRateLimit } from "@/lib/api-keys/rate-limits";
 import { publishConfig, PublishSchema, rollbackConfig, RollbackSchema } from "@/lib/config/publish";
 import { runtimeSigner } from "@/lib/config/runtime";
 import { getDb } from "@/lib/db/client";
@@ -53,5 +54,14 @@ export async function revokeApiKeyAction(input: unknown) {
     const { environment, actor } = await context(data.environment, admin);
     await revokeApiKey(getDb(), actor, environment.id, data);
     revalidatePath(`/${data.environment}/config/keys`);
+  });
+}
+
+export async function updateApiKeyRateLimitAction(input: unknown) {
+  return runAdminAction("OWNER", ApiKeyRateLimitSchema.and(z.object({ environment: EnvironmentKeySchema })), input, async (admin, data) => {
+    const { environment, actor } = await context(data.environment, admin);
+    const saved = await updateApiKeyRateLimit(getDb(), actor, environment.id, { perSecond: data.perSecond, burst: data.burst });
+    revalidatePath(`/${data.environment}/config/keys`);
+    return saved;
   });
 }

@@ -1,0 +1,45 @@
+import { describe, expect, it, vi } from "vitest";
+import type { AdminRole } from "@/lib/auth/roles";
+
+// The rate-limit action is a public endpoint: whatever the page showed, it
+// must refuse anyone below OWNER before touching anything. The session is
+// replaced by one whose role the test chooses; nothing else is mocked.
+const session = vi.hoisted(() => ({ role: "ADMIN" as AdminRole }));
+vi.mock("@/lib/auth/session", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("@/lib/auth/session")>();
+  const { hasRole } = await import("@/lib/auth/roles");
+  return {
+    ...actual,
+    requireAdmin: async (minRole: AdminRole) => {
+      if (!hasRole(session.role, minRole)) throw new actual.AccessError(403, `Your role (${session.role}) does not allow this. It needs ${minRole} or above.`);
+      return { id: "0190c0de-0000-7000-8000-000000000001", email: "someone@example.com", role: session.role };
+    },
+  };
+});
+const domain = vi.hoisted(() => ({ updates: 0 }));
+vi.mock("@/lib/api-keys/rate-limits", async (importOriginal) => ({
+  ...(await importOriginal<typeof import("@/lib/api-keys/rate-limits")>()),
+  updateApiKeyRateLimit: async () => {
+    domain.updates++;
+    return { perSecond: 1, burst: 1 };
+  },
+}));
+
+const { updateApiKeyRateLimitAction } = await import("@/app/(admin)/[env]/config/actions");
+
+describe("changing the API key rate limit needs OWNER", () => {
+  it.each(["VIEWER", "AUDITOR", "ADMIN"] as const)("refuses an %s before anything is saved", async (role) => {
+    session.role = role;
+    expect(await updateApiKeyRateLimitAction({ environment: "prod", perSecond: "10", burst: "10" })).toEqual({ ok: false, error: expect.stringMatching(/does not allow this/) });
+    expect(domain.updates).toBe(0);
+  });
+
+  it("answers an owner's invalid input with form errors, not a save", async () => {
+    session.role = "OWNER";
+    expect(await updateApiKeyRateLimitAction({ environment: "prod", perSecond: "", burst: "-1" })).toMatchObject({
+      ok: false,
+      fieldErrors: { perSecond: ["At least 1 request per second"], burst: ["At least 1 request"] },
+    });
+    expect(domain.updates).toBe(0);
+  });
+});

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "Environment" ADD COLUMN     "apiKeyRateBurst" INTEGER NOT NULL DEFAULT 4000,
+ADD COLUMN     "apiKeyRatePerSecond" INTEGER NOT NULL DEFAULT 1000;
