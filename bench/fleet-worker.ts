@@ -36,7 +36,7 @@ export type FleetWorkerResult = {
   applied: Record<string, number[]>;
   /** The version each instance holds at the end (null: never had a verified config). */
   finalVersions: (number | null)[];
-  /** Why polls got no answer, a few distinct reasons. */
+  /** Why polls got no answer, or a config was refused: a few distinct reasons. */
   failures: string[];
   audit: { recorded: number; sent: number; duplicates: number; rejected: number; dropped: number; queued: number; failedAttempts: number };
 };
@@ -73,6 +73,7 @@ function run(input: FleetWorkerInput) {
         logger: silent,
         fetch: timedFetch,
         onConfigApplied: (config) => (applied[config.version] ??= []).push(Date.now()),
+        onConfigRefused: (refusal) => failures.size < 5 && failures.add(`config refused (${refusal.reason}): ${refusal.message}`),
       }),
   );
   for (const client of clients) void client.start();

@@ -21,7 +21,6 @@
  * Everything runs on loopback; the run is bounded (each phase has a deadline).
  */
 import { fork, spawn, type ChildProcess } from "node:child_process";
-import { createServer, connect, type Server, type Socket } from "node:net";
 import { parseArgs } from "node:util";
 import type { JSONWebKeySet } from "jose";
 import { createApiKey, CreateApiKeySchema } from "@/lib/api-keys/api-keys";
@@ -29,6 +28,7 @@ import { verifyAuditChain } from "@/lib/audit/verify";
 import { publishConfig } from "@/lib/config/publish";
 import { ensureSigningKey, loadSigner, publicJwks } from "@/lib/config/signing-keys";
 import { encryptionKeyFrom } from "@/lib/crypto/encryption";
+import { startPartitionProxy } from "@/lib/db/partition-proxy";
 import { freeLoopbackPort } from "@/lib/http/testing";
 import { fmt, openBenchDatabase, percentile } from "./audit-setup";
 import type { FleetWorkerInput, FleetWorkerProgress, FleetWorkerResult, PollSample } from "./fleet-worker";
@@ -57,42 +57,6 @@ const SERVER_NAME = "orders-mcp";
 
 function log(message: string) {
   console.log(`[fleet] ${message}`);
-}
-
-/**
- * Stands in for a stopped database without stopping the machine's
- * PostgreSQL (other work uses it): the data plane reaches PostgreSQL only
- * through this TCP proxy, and cutting it drops every open connection and
- * refuses new ones, as a database that went away would.
- */
-async function startDatabaseProxy(target: { host: string; port: number }) {
-  const open = new Set<Socket>();
-  let cut = false;
-  const server: Server = createServer((client) => {
-    if (cut) return void client.destroy();
-    const upstream = connect(target.port, target.host);
-    for (const socket of [client, upstream]) {
-      open.add(socket);
-      socket.on("close", () => open.delete(socket));
-      socket.on("error", () => {});
-    }
-    client.pipe(upstream).pipe(client);
-    client.on("close", () => upstream.destroy());
-    upstream.on("close", () => client.destroy());
-  });
-  const port = await freeLoopbackPort();
-  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
-  return {
-    port,
-    cut() {
-      cut = true;
-      for (const socket of open) socket.destroy();
-    },
-    restore() {
-      cut = false;
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
 }
 
 async function startDataPlaneProcess(databaseUrl: string, port: number): Promise<{ url: string; child: ChildProcess; output: () => string }> {
@@ -147,12 +111,12 @@ await publishConfig(db, actor, environment.id, { note: "fleet benchmark" }, sign
 const { token: apiKey } = await createApiKey(db, actor, environment.id, CreateApiKeySchema.parse({ label: "fleet", serverId: server.id }));
 const jwks = (await publicJwks(db)) as JSONWebKeySet;
 
-const scratchUrl = new URL(database.url);
-const proxy = await startDatabaseProxy({ host: scratchUrl.hostname, port: Number(scratchUrl.port || 5432) });
-const proxiedUrl = new URL(database.url);
-proxiedUrl.hostname = "127.0.0.1";
-proxiedUrl.port = String(proxy.port);
-const plane = await startDataPlaneProcess(proxiedUrl.toString(), await freeLoopbackPort());
+// The outage stands in for a stopped database without stopping the machine's
+// PostgreSQL (other work uses it): the data plane reaches PostgreSQL only
+// through this TCP proxy, and cutting it drops every open connection and
+// refuses new ones, as a database that went away would.
+const proxy = await startPartitionProxy(database.url);
+const plane = await startDataPlaneProcess(proxy.url, await freeLoopbackPort());
 log(`data plane ${plane.url} (its own process, NODE_ENV=production, default limits); database ${database.label}${values.outage ? ", reached through a TCP proxy that the outage cuts" : ""}`);
 
 const workers: ChildProcess[] = [];
@@ -197,6 +161,8 @@ try {
   const auditQueued = () => [...progress.values()].reduce((sum, p) => sum + p.auditQueued, 0);
 
   log(`${fmt(instanceCount)} instances in ${workerCount} processes, polling every ${pollIntervalMs[0] / 1000}–${pollIntervalMs[1] / 1000} s${reporters ? `; ${reporters * workerCount} audit reporters, ${values["events-per-second"]} events/s each` : ""}`);
+  // Workers take a few seconds to load on a busy machine; the fleet's clock starts once they run.
+  if (!(await waitFor(() => progress.size === workerCount, 60_000))) throw new Error("The workers did not start within 60 s.");
   // Bounded: a fleet held back by 429s is reported, not waited for.
   const startDeadlineMs = firstPollMaxDelayMs + pollIntervalMs[1] * 2;
   const started = await waitFor(() => progress.size === workerCount && countAt(1) === instanceCount, startDeadlineMs);
@@ -220,7 +186,7 @@ try {
     const start = Date.now();
     proxy.cut();
     await new Promise((resolve) => setTimeout(resolve, outageMs));
-    proxy.restore();
+    proxy.heal();
     outageWindow = [start, Date.now()];
     log("database reachable again; waiting for the reporters to deliver what they held");
     // The SDK backs off up to 60 s between attempts; one full poll interval more shows the fleet after recovery.
@@ -287,10 +253,10 @@ try {
     pass &&= duringErrors === 0 && withoutConfig === 0 && auditPass;
   }
   const failures = [...new Set(all.flatMap((result) => result.failures))];
-  if (failures.length) log(`polls without an answer failed with: ${failures.join("; ")}`);
-  if (serverErrors || tooMany) {
+  if (failures.length) log(`failures: ${failures.join("; ")}`);
+  if (serverErrors || tooMany || noAnswer) {
     const lines = plane.output().split("\n").filter(Boolean);
-    log(`the data plane's last log lines:\n${lines.slice(-5).join("\n")}`);
+    log(`the data plane's last log lines:\n${lines.slice(-15).join("\n")}`);
   }
   console.log(`\nfleet: ${pass ? "PASS" : "FAIL"}`);
   await cleanUp();
