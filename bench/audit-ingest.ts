@@ -1,13 +1,15 @@
 /**
- * Benchmark of audit ingestion (design §6: ≥ 20,000 events/s sustained into
- * PostgreSQL). Batches of 1,000 events, gzipped with an Idempotency-Key as
+ * Benchmark of audit ingestion (design §6: ≥ 0.6× raw `unnest` INSERTs of the
+ * same events in the same run; about 20,000 events/s on a quiet machine),
+ * alternating Warden and the baseline over at least three rounds. Batches of 1,000 events, gzipped with an Idempotency-Key as
  * the SDK sends them, are posted by several concurrent senders in a second
  * process to POST /api/v1/audit-events on the data plane (loopback port, real
- * API key). The baseline, in the same run and on the same table, is raw
- * multi-row `pg` INSERTs of as many equivalent events from as many
- * connections: no HTTP, validation, redaction, hashing or chain lock.
+ * API key, production rate limits). The baseline, in the same run and on the
+ * same table, is raw `pg` INSERT … SELECT unnest(arrays) of as many equivalent
+ * events from as many connections: no HTTP, validation, redaction, hashing or
+ * chain lock.
  *
- *   npm run bench:audit-ingest [-- --batches 200 --concurrency 4 --pglite --profile]
+ *   npm run bench:audit-ingest [-- --batches 200 --rounds 3 --concurrency 4 --pglite --profile]
  *
  * On PostgreSQL it runs in a scratch database that it drops at the end;
  * `--pglite` uses the embedded database instead. `--profile` also times the
@@ -35,6 +37,7 @@ import type { IngestLoadInput, IngestLoadResult } from "./audit-ingest-load";
 const { values } = parseArgs({
   options: {
     batches: { type: "string", default: "200" },
+    rounds: { type: "string", default: "3" },
     "batch-size": { type: "string", default: "1000" },
     concurrency: { type: "string", default: "4" },
     pglite: { type: "boolean", default: false },
@@ -45,7 +48,9 @@ const { values } = parseArgs({
 const batches = Number(values.batches);
 const batchSize = Number(values["batch-size"]);
 const concurrency = Number(values.concurrency);
-const TARGET = 20_000;
+const rounds = Math.max(3, Number(values.rounds));
+/** Design §6: ingestion through HTTP at ≥ 0.6× raw `unnest` INSERTs of the same events, in the same run. */
+const TARGET_RATIO = 0.6;
 
 const database = await openBenchDatabase({ pglite: values.pglite });
 const { db } = database;
@@ -126,28 +131,43 @@ try {
   // Each measurement starts from an empty table (and empty chains), so none
   // writes into indexes the one before grew, or pays for its vacuum.
   const settle = () => raw.query(`TRUNCATE "AuditEvent"; DELETE FROM "AuditChainHead"`);
+  // Alternating Warden (A) and the raw baseline (B) round by round, so drift
+  // in the machine's load hits both; the median ratio decides. The baseline
+  // is the faster raw form, unnest (VALUES is measured once, for reference).
   await settle();
   const rawValues = await rawInsert("values", batches, 4);
-  await settle();
-  const rawUnnest = await rawInsert("unnest", batches, 5);
-  await settle();
-  const dataPlaneBefore = process.cpuUsage();
-  const databaseCpu = values.pglite ? null : sampleDatabaseCpu();
-  const http = await httpIngest(batches, 6);
-  const dataPlaneUsage = process.cpuUsage(dataPlaneBefore);
-  const cpu = { dataPlane: (dataPlaneUsage.user + dataPlaneUsage.system) / 1000, database: databaseCpu?.stop() ?? 0 };
-  // The faster of the two raw forms is the baseline: what the table takes at best.
-  const baseline = rawUnnest.eventsPerSecond >= rawValues.eventsPerSecond ? rawUnnest : rawValues;
-  const ratio = http.eventsPerSecond / baseline.eventsPerSecond;
-
-  console.log(`raw pg INSERT … VALUES (1,000 rows)  ${fmt(rawValues.eventsPerSecond).padStart(8)} events/s   (${fmt(rawValues.events)} events in ${rawValues.seconds.toFixed(2)} s)${baseline === rawValues ? "  ← baseline" : ""}`);
-  console.log(`raw pg INSERT … SELECT unnest(arrays) ${fmt(rawUnnest.eventsPerSecond).padStart(7)} events/s   (${fmt(rawUnnest.events)} events in ${rawUnnest.seconds.toFixed(2)} s)${baseline === rawUnnest ? "  ← baseline" : ""}`);
-  console.log(
-    `POST /api/v1/audit-events           ${fmt(http.eventsPerSecond).padStart(8)} events/s   (${fmt(http.accepted)} accepted in ${http.seconds.toFixed(2)} s; ` +
-      `per request p50 ${http.p50Ms} ms, p99 ${http.p99Ms} ms; ${http.duplicates} duplicates, ${http.rejected} rejected, ${http.failedRequests} failed requests; ` +
-      `${fmt(http.bodyBytes / http.events / 1, 0)} gzip bytes/event)`,
-  );
-  console.log(`ratio HTTP / raw INSERT baseline: ${(ratio * 100).toFixed(1)}%`);
+  console.log(`raw pg INSERT … VALUES (1,000 rows), once for reference: ${fmt(rawValues.eventsPerSecond)} events/s`);
+  const ratios: number[] = [];
+  let http!: IngestLoadResult;
+  let cpu = { dataPlane: 0, database: 0 };
+  let failed = 0;
+  let chainOk = true;
+  let chainLine = "";
+  for (let round = 1; round <= rounds; round++) {
+    await settle();
+    const dataPlaneBefore = process.cpuUsage();
+    const databaseCpu = values.pglite ? null : sampleDatabaseCpu();
+    http = await httpIngest(batches, 10 + round);
+    const dataPlaneUsage = process.cpuUsage(dataPlaneBefore);
+    cpu = { dataPlane: (dataPlaneUsage.user + dataPlaneUsage.system) / 1000, database: databaseCpu?.stop() ?? 0 };
+    failed += http.failedRequests + (http.events - http.accepted);
+    // What was ingested must also be intact: the last round's chains are verified before the table is emptied.
+    if (round === rounds && !values["no-verify"]) {
+      const started = Date.now();
+      const verified = await verifyAuditChain(db, environment.id);
+      chainOk = verified.ok;
+      chainLine = `hash chain of the ingested events: ${verified.ok ? "intact" : "BROKEN"} (${fmt(verified.checked)} events checked in ${((Date.now() - started) / 1000).toFixed(1)} s)`;
+    }
+    await settle();
+    const baseline = await rawInsert("unnest", batches, 20 + round);
+    ratios.push(http.eventsPerSecond / baseline.eventsPerSecond);
+    console.log(
+      `round ${round}  A POST /api/v1/audit-events ${fmt(http.eventsPerSecond).padStart(8)} events/s (p50 ${http.p50Ms} ms, p99 ${http.p99Ms} ms per request; ${http.duplicates} duplicates, ${http.rejected} rejected, ${http.failedRequests} failed)` +
+        `   B raw unnest INSERT ${fmt(baseline.eventsPerSecond).padStart(8)} events/s   ratio ${ratios.at(-1)!.toFixed(2)}`,
+    );
+  }
+  const ratio = [...ratios].sort((a, b) => a - b)[Math.floor(ratios.length / 2)]!;
+  console.log(`median ratio HTTP / raw unnest INSERT: ${ratio.toFixed(2)}× (target ≥ ${TARGET_RATIO}×)${ratio > 1 ? "  (above 1.0: the baseline is not like for like)" : ""}`);
   // Both share the machine's cores: where the CPU of one event goes says what to make cheaper.
   const perThousand = (ms: number) => `${((ms / http.events) * 1000).toFixed(1)} ms`;
   console.log(
@@ -157,15 +177,9 @@ try {
 
   if (values.profile) await profile();
 
-  let chainOk = true;
-  if (!values["no-verify"]) {
-    const started = Date.now();
-    const verified = await verifyAuditChain(db, environment.id);
-    chainOk = verified.ok;
-    console.log(`hash chain of the ingested events: ${verified.ok ? "intact" : "BROKEN"} (${fmt(verified.checked)} events checked in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  }
-  const pass = http.eventsPerSecond >= TARGET && http.failedRequests === 0 && http.accepted === http.events && chainOk;
-  console.log(`ingest through HTTP: ${fmt(http.eventsPerSecond)} events/s (target ≥ ${fmt(TARGET)}) ${pass ? "PASS" : "FAIL"}`);
+  if (chainLine) console.log(chainLine);
+  const pass = ratio >= TARGET_RATIO && failed === 0 && chainOk;
+  console.log(`ingest through HTTP: ${ratio.toFixed(2)}× the raw baseline (target ≥ ${TARGET_RATIO}×)${failed ? `, ${failed} events not accepted` : ""} ${pass ? "PASS" : "FAIL"}`);
 
   /**
    * CPU time of the local PostgreSQL server's processes from now until stop(),

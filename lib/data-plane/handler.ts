@@ -62,6 +62,7 @@ export function createDataPlaneHandler(options: DataPlaneOptions) {
     rateLimits = await loadApiKeyRateLimits(db);
   }
 
+  let closed = false;
   /** Runs a periodic job without overlapping itself, logging an outage once rather than every tick. */
   function every(ms: number, what: string, job: () => Promise<unknown>, outage = createOutageLog(what)) {
     let running = false;
@@ -69,7 +70,8 @@ export function createDataPlaneHandler(options: DataPlaneOptions) {
       if (running) return;
       running = true;
       job()
-        .then(() => outage.succeeded(), (error: unknown) => outage.failed(error))
+        // A job still running at close() may fail as the database goes with it: not an outage.
+        .then(() => outage.succeeded(), (error: unknown) => closed || outage.failed(error))
         .finally(() => (running = false));
     }, ms);
   }
@@ -263,6 +265,7 @@ export function createDataPlaneHandler(options: DataPlaneOptions) {
     refresh,
     flushInstanceReports: instances.flush,
     close() {
+      closed = true;
       for (const timer of timers) clearInterval(timer);
     },
   };
