@@ -242,8 +242,8 @@ try {
       },
       { recorded: 0, sent: 0, duplicates: 0, rejected: 0, dropped: 0, queued: 0, failedAttempts: 0 },
     );
-    const [{ rows }] = await db.$queryRaw<{ rows: bigint }[]>`SELECT count(*) AS rows FROM "AuditEvent" WHERE "environmentId" = ${environment.id} AND "source" = 'mcp'`;
-    const stored = Number(rows);
+    const [counted] = await db.$queryRaw<{ rows: bigint }[]>`SELECT count(*) AS rows FROM "AuditEvent" WHERE "environmentId" = ${environment.id} AND "source" = 'mcp'`;
+    const stored = Number(counted?.rows ?? 0);
     const chain = await verifyAuditChain(db, environment.id);
     const auditPass = stored === audit.recorded && audit.sent === audit.recorded && audit.dropped === 0 && audit.rejected === 0 && chain.ok;
     console.log(
