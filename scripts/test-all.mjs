@@ -1,6 +1,6 @@
 // `npm test`: the whole suite, on a fresh machine as on a developer's.
-// Installs what the project needs but npm cannot (Chromium from the system
-// packages; a running PostgreSQL), then type-checks, lints, runs the unit
+// Installs what the project needs but npm cannot (Chromium and HAProxy from
+// the system packages; a running PostgreSQL), then type-checks, lints, runs the unit
 // and integration tests (PostgreSQL and PGlite) and the end-to-end tests
 // (production build, real Chromium, a real OIDC provider).
 import { execSync, spawnSync } from "node:child_process";
@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { ensureDependencies, npm } from "./ensure-deps.mjs";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const HAPROXY = process.env.HAPROXY_PATH ?? "/usr/sbin/haproxy";
 const results = [];
 
 function step(name, command, args, env = {}) {
@@ -49,9 +50,20 @@ function ensureChromium() {
   }
 }
 
+// The multi-instance end-to-end test puts HAProxy in front of several instances.
+function ensureHaproxy() {
+  if (existsSync(HAPROXY)) return;
+  console.log("HAProxy is missing; installing it from the system packages");
+  if (!quiet("apt-get update -qq") || !quiet("DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy")) {
+    console.error("Could not install HAProxy. Install the 'haproxy' package, or set HAPROXY_PATH.");
+    process.exit(1);
+  }
+}
+
 ensureDependencies();
 ensurePostgres();
 ensureChromium();
+ensureHaproxy();
 // Playwright empties test-results/ when it starts, so the reports live apart.
 mkdirSync(".reports", { recursive: true });
 

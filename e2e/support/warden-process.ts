@@ -44,3 +44,36 @@ export async function startWarden(port: number, env: Record<string, string | und
     },
   };
 }
+
+/**
+ * Starts a standalone data plane (data-plane.ts) on a database a Warden
+ * server has already prepared (migrated, signing key made). Resolves once it
+ * listens.
+ */
+export async function startDataPlane(port: number, env: Record<string, string>): Promise<WardenProcess> {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "production", PORT: String(port), ...env };
+  const child = spawn(process.execPath, ["--import", "tsx", "data-plane.ts"], { env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const timeout = setTimeout(() => reject(new Error(`The data plane on port ${port} did not start:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes("serving the data plane on")) {
+        clearTimeout(timeout);
+        resolve();
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    void exited.then(() => reject(new Error(`The data plane on port ${port} exited:\n${output}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { Db } from "@/lib/db/client";
 import { describeEachDatabase } from "@/lib/db/test-harness";
 import { createApiKey, createApiKeyVerifier, CreateApiKeySchema, listApiKeys, parseApiKey, revokeApiKey } from "./api-keys";
 
@@ -34,6 +35,18 @@ describeEachDatabase("API keys", (t) => {
     const event = await t.db.auditEvent.findFirstOrThrow({ where: { action: "api_key.created" } });
     expect(JSON.stringify({ ...event, seq: String(event.seq) })).not.toContain(secret);
     expect((await listApiKeys(t.db, environment.id))[0]).toMatchObject({ label: "sales prod", server: "sales", status: "active" });
+  });
+
+  it("looks a key up once for a whole fleet's simultaneous first requests", async () => {
+    const { environment, server, actor } = await setup();
+    const created = await createApiKey(t.db, actor, environment.id, CreateApiKeySchema.parse({ label: "fleet", serverId: server.id }));
+    let lookups = 0;
+    // The real database, with the key lookups counted on their way through.
+    const counted = t.db.$extends({ query: { apiKey: { findUnique: ({ args, query }) => (lookups++, query(args)) } } }) as unknown as Db;
+    const verify = createApiKeyVerifier(counted);
+    const checks = await Promise.all(Array.from({ length: 500 }, () => verify(`Bearer ${created.token}`)));
+    expect(checks.every((check) => check.ok)).toBe(true);
+    expect(lookups).toBe(1);
   });
 
   it("accepts the key, and refuses a wrong secret, another environment's prefix, or no key, all as 401", async () => {

@@ -160,11 +160,25 @@ export function createApiKeyVerifier(
     cache.set(selector, entry);
   }
 
+  const lookups = new Map<string, Promise<KeyRow | null | "unavailable">>();
+
   /** The key's row from memory, or the database when memory has none or too old a one; "unavailable" when it cannot be had. */
-  async function load(selector: string): Promise<KeyRow | null | "unavailable"> {
+  function load(selector: string): Promise<KeyRow | null | "unavailable"> {
     const cached = cache.get(selector);
     const age = cached ? now() - cached.confirmedAt : Infinity;
-    if (cached && age < (cached.row ? revalidateAfterMs : unknownTtlMs)) return cached.row;
+    if (cached && age < (cached.row ? revalidateAfterMs : unknownTtlMs)) return Promise.resolve(cached.row);
+    // A fleet that starts together sends its first polls with one key at
+    // once: they share one lookup, rather than a thousand queueing for the
+    // pool until they time out as 503s.
+    let lookup = lookups.get(selector);
+    if (!lookup) {
+      lookup = lookUp(selector, cached, age).finally(() => lookups.delete(selector));
+      lookups.set(selector, lookup);
+    }
+    return lookup;
+  }
+
+  async function lookUp(selector: string, cached: CacheEntry | undefined, age: number): Promise<KeyRow | null | "unavailable"> {
     let found;
     try {
       found = await db.apiKey.findUnique({ where: { selector }, include: KEY_INCLUDE });

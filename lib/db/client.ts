@@ -41,6 +41,13 @@ export function createDb(url: string, poolMax = Number(process.env.WARDEN_DB_POO
   // A connection attempt to an unreachable host gives up after 5 s instead of
   // hanging (pg's default), so callers can answer 503 and serve from memory.
   const pool = new pg.Pool({ connectionString: url, max: poolMax, connectionTimeoutMillis: 5_000 });
+  // A connection that breaks while no statement is waiting on it (idle in the
+  // pool, or borrowed between two statements) is reported as an 'error' event,
+  // and an unheard one ends the process. The pool drops an idle one by itself,
+  // and a borrowed one fails its next statement; either way the caller answers
+  // 503 and the next connection is opened afresh.
+  pool.on("error", () => {});
+  pool.on("connect", (connection) => connection.on("error", () => {}));
   const client = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
   pools.set(client, pool);
   return client;

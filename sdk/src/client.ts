@@ -204,26 +204,36 @@ export class WardenClient {
     if (this.current) headers["x-applied-version"] = String(this.current.version);
     if (this.etag && this.current) headers["if-none-match"] = this.etag;
 
-    let response: Response;
-    try {
-      response = await this.fetchImpl(url, { headers, signal: AbortSignal.timeout(POLL_TIMEOUT_MS) });
-    } catch (error) {
+    const unreachable = (error: unknown): PollOutcome => {
       this.failures++;
       const message = error instanceof Error ? error.message : String(error);
       this.logger.warn("Warden is unreachable; keeping the last known good config", { error: message, failures: this.failures, version: this.version });
       return { kind: "retry", error: message, retryAfterMs: null };
+    };
+    let response: Response;
+    try {
+      response = await this.fetchImpl(url, { headers, signal: AbortSignal.timeout(POLL_TIMEOUT_MS) });
+    } catch (error) {
+      return unreachable(error);
     }
 
     if (response.status === 304) {
-      await response.body?.cancel();
+      await response.body?.cancel().catch(() => {});
       this.failures = 0;
       return { kind: "unchanged" };
     }
     if (response.status === 200) {
+      // The body can still fail after the headers came: the connection drops,
+      // or the poll's timeout fires while it arrives. That is a retry, never
+      // an error thrown into the MCP server's process.
+      let raw: string;
+      try {
+        raw = await response.text();
+      } catch (error) {
+        return unreachable(error);
+      }
       this.failures = 0;
-      const raw = await response.text();
-      const outcome = await this.accept(raw, response.headers.get("etag"));
-      return outcome;
+      return this.accept(raw, response.headers.get("etag"));
     }
     const text = await response.text().catch(() => "");
     const detail = errorMessage(text);

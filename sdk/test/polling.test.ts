@@ -100,3 +100,38 @@ describe("backoff arithmetic", () => {
     expect(parseRetryAfter(null)).toBeNull();
   });
 });
+
+describe("a config body that fails after its headers", () => {
+  it("is a retry, and polling goes on: the failure never reaches the MCP server's process", async () => {
+    const { createServer } = await import("node:http");
+    let requests = 0;
+    // A real server that starts a 200 and drops the connection halfway through the body, then answers 304.
+    const server = createServer((_req, res) => {
+      requests++;
+      if (requests > 1) return void res.writeHead(304).end();
+      res.writeHead(200, { "content-type": "application/json", "content-length": "1000" });
+      res.write('{"schemaVersion":1,');
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as import("node:net").AddressInfo;
+    const client = new WardenClient({
+      url: `http://127.0.0.1:${port}`,
+      apiKey: "k",
+      jwks: pinned,
+      logger: silent,
+      firstPollMaxDelayMs: 0,
+      backoff: { baseMs: 20, maxMs: 40 },
+      pollIntervalMs: [20, 40],
+    });
+    try {
+      expect(await client.pollNow()).toMatchObject({ kind: "retry", retryAfterMs: null });
+      await client.start();
+      await vi.waitFor(() => expect(requests).toBeGreaterThanOrEqual(3), { timeout: 5_000 });
+    } finally {
+      client.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
