@@ -136,3 +136,85 @@ export function refineDateText(value: string, ctx: z.RefinementCtx) {
   const problem = dateProblem(new Date(value));
   if (problem) ctx.addIssue({ code: "custom", message: problem });
 }
+
+/** Stands in a batch for an item nested too deep to be parsed, so the other items keep their places. */
+export class JsonItemTooDeep {
+  constructor(readonly maxDepth: number) {}
+}
+
+/**
+ * parseExternalJson for a batch whose items are judged one by one, such as
+ * `{"events": [item, item, …]}`: the envelope (an object or array holding
+ * arrays) may nest two levels, and each item of those arrays up to
+ * `itemMaxDepth` more. An item nested deeper is cut out of the text before
+ * JSON.parse builds it and stands as a JsonItemTooDeep, so one hostile item
+ * costs neither the parse nor the other items. The items' strings are not
+ * checked here: each item's own schema applies the text rules and rejects it
+ * alone.
+ */
+export function parseExternalJsonBatch(text: string, itemMaxDepth = MAX_JSON_DEPTH): JsonTextResult {
+  const ENVELOPE_DEPTH = 2;
+  const cuts: [start: number, end: number][] = [];
+  const kinds: number[] = [];
+  let depth = 0;
+  let inString = false;
+  let itemStart = -1;
+  let itemTooDeep = false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (inString) {
+      if (code === 0x5c) i++;
+      else if (code === 0x22) inString = false;
+    } else if (code === 0x22) inString = true;
+    else if (code === 0x7b || code === 0x5b) {
+      depth++;
+      if (depth <= ENVELOPE_DEPTH) kinds[depth] = code;
+      else if (depth === ENVELOPE_DEPTH + 1 && kinds[ENVELOPE_DEPTH] === 0x5b) {
+        itemStart = i;
+        itemTooDeep = false;
+      } else if (itemStart < 0) {
+        // Outside any item (an object inside the envelope's object): the plain rule.
+        if (depth > MAX_JSON_DEPTH) return { ok: false, error: `The JSON is nested deeper than ${MAX_JSON_DEPTH} levels.` };
+      }
+      if (itemStart >= 0 && depth - ENVELOPE_DEPTH > itemMaxDepth) itemTooDeep = true;
+    } else if (code === 0x7d || code === 0x5d) {
+      if (depth === ENVELOPE_DEPTH + 1 && itemStart >= 0) {
+        if (itemTooDeep) cuts.push([itemStart, i + 1]);
+        itemStart = -1;
+      }
+      depth--;
+    }
+  }
+  // An item that never closes cannot be cut out; the text is not JSON anyway.
+  if (itemStart >= 0 && itemTooDeep) return { ok: false, error: "The body is not valid JSON." };
+  if (cuts.length === 0) return parseJson(text);
+  // A placeholder no sender can guess marks where each cut item stood.
+  const placeholder = `too-deep-${globalThis.crypto.randomUUID()}`;
+  let cutText = "";
+  let from = 0;
+  for (const [start, end] of cuts) {
+    cutText += `${text.slice(from, start)}"${placeholder}"`;
+    from = end;
+  }
+  const parsed = parseJson(cutText + text.slice(from));
+  if (!parsed.ok) return parsed;
+  const marker = new JsonItemTooDeep(itemMaxDepth);
+  const envelope = parsed.value;
+  if (envelope !== null && typeof envelope === "object") {
+    for (const member of Object.values(envelope)) {
+      if (!Array.isArray(member)) continue;
+      member.forEach((item, index) => {
+        if (item === placeholder) member[index] = marker;
+      });
+    }
+  }
+  return parsed;
+}
+
+function parseJson(text: string): JsonTextResult {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false, error: "The body is not valid JSON." };
+  }
+}
