@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { withSqlTransaction, type Db } from "@/lib/db/client";
-import { jsonProblem, JsonItemTooDeep, MAX_JSON_DEPTH, PG_INT_MAX, refineDateText, refineText, safeString } from "@/lib/input/rules";
+import { jsonProblem, JsonItemTooDeep, MAX_JSON_DEPTH, PG_INT_MAX, refineDateText, safeString, textProblem } from "@/lib/input/rules";
 import { appendAuditEvents, DuplicateAuditEventError, type AuditEventInput } from "./record";
 
 // The contract of POST /api/v1/audit-events (what MCP servers send, usually
@@ -18,9 +18,10 @@ const text = (max: number) =>
   z
     .string()
     .max(max, `keep it under ${max} characters`)
-    .superRefine(refineText)
+    // One refinement for both rules: ingestion checks thousands of fields a second.
     .superRefine((value, ctx) => {
-      if (OUTER_WHITESPACE.test(value)) ctx.addIssue({ code: "custom", message: "starts or ends with whitespace; send the text exactly as it should be recorded" });
+      const problem = textProblem(value) ?? (OUTER_WHITESPACE.test(value) ? "starts or ends with whitespace; send the text exactly as it should be recorded" : null);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
     });
 const optionalText = (max: number) => text(max).nullish();
 
