@@ -25,7 +25,14 @@ export async function runAdminAction<S extends z.ZodType, T>(
     if (error instanceof AccessError) return { ok: false, error: error.message };
     throw error;
   }
-  const parsed = schema.safeParse(input);
+  // Parsing runs inside the error handling too: a schema that throws on hostile input is a refusal, not a crash.
+  let parsed: z.ZodSafeParseResult<z.infer<S>>;
+  try {
+    parsed = schema.safeParse(input);
+  } catch (error) {
+    console.error("server action input could not be checked", error);
+    return { ok: false, error: "This input could not be checked, so nothing was saved. Simplify it and try again." };
+  }
   if (!parsed.success) {
     const fieldErrors: Record<string, string[]> = {};
     for (const issue of parsed.error.issues) {

@@ -8,6 +8,7 @@ import type { Db, Tx } from "@/lib/db/client";
 import type { ApprovalStatus, RiskTier } from "@/lib/db/generated/enums.ts";
 import type { Prisma } from "@/lib/db/generated/client.ts";
 import { DomainError } from "@/lib/errors";
+import { jsonProblem, safeInt, safeString } from "@/lib/input/rules";
 
 export type { ApprovalStatus };
 
@@ -30,18 +31,23 @@ export const MAX_EXPIRY_SECONDS = 24 * 60 * 60;
 
 export const OpenApprovalSchema = z
   .object({
-    subject: z.string().trim().min(1, "subject (the user's sub) is required").max(512),
-    clientId: z.string().trim().min(1).max(2_048).nullish(),
-    server: z.string().trim().min(1).max(200).optional(),
-    tool: z.string().trim().min(1, "tool is required").max(200),
+    subject: safeString().trim().min(1, "subject (the user's sub) is required").max(512),
+    clientId: safeString().trim().min(1).max(2_048).nullish(),
+    server: safeString().trim().min(1).max(200).optional(),
+    tool: safeString().trim().min(1, "tool is required").max(200),
     argumentsDigest: z.string().regex(DIGEST_PATTERN, 'argumentsDigest must be "sha256:" and 64 lower-case hex digits'),
     argumentsPreview: z
       .record(z.string(), z.unknown())
-      .nullish()
-      .refine((value) => value == null || Buffer.byteLength(JSON.stringify(value)) <= MAX_PREVIEW_BYTES, "argumentsPreview must serialize to at most 4 KiB"),
-    reason: z.string().trim().max(1_000).nullish(),
-    requestId: z.string().trim().min(1).max(200).nullish(),
-    configVersion: z.number().int().positive().nullish(),
+      // Depth and text first: measuring a value nested thousands deep would overflow the stack.
+      .superRefine((value, ctx) => {
+        const problem = jsonProblem(value);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+        else if (Buffer.byteLength(JSON.stringify(value)) > MAX_PREVIEW_BYTES) ctx.addIssue({ code: "custom", message: "argumentsPreview must serialize to at most 4 KiB" });
+      })
+      .nullish(),
+    reason: safeString().trim().max(1_000).nullish(),
+    requestId: safeString().trim().min(1).max(200).nullish(),
+    configVersion: safeInt().positive().nullish(),
     /** Shorter than the environment's expiry only; a request can never outlive it. */
     expiresInSeconds: z.number().int().min(MIN_EXPIRY_SECONDS).max(MAX_EXPIRY_SECONDS).optional(),
   })
@@ -52,7 +58,7 @@ export const ConsumeApprovalSchema = z.object({ argumentsDigest: z.string().rege
 export const DecideApprovalSchema = z.object({
   id: z.uuid(),
   decision: z.enum(["approve", "deny"]),
-  note: z.string().trim().max(1_000).optional().default(""),
+  note: safeString().trim().max(1_000).optional().default(""),
 });
 
 export const ApprovalSettingsSchema = z.object({

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { withSqlTransaction, type Db } from "@/lib/db/client";
+import { jsonProblem, JsonItemTooDeep, MAX_JSON_DEPTH, PG_INT_MAX, refineDateText, safeString, textProblem } from "@/lib/input/rules";
 import { appendAuditEvents, DuplicateAuditEventError, type AuditEventInput } from "./record";
 
 // The contract of POST /api/v1/audit-events (what MCP servers send, usually
@@ -11,27 +12,46 @@ const MAX_DETAILS_BYTES = 16 * 1024;
 // A producer's clock may run a little ahead; an event from further in the future is refused.
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
-const optionalText = (max: number) => z.string().trim().max(max, `keep it under ${max} characters`).nullish();
+// An audit trail stores what it was sent: text that would need rewriting is refused with its reason, never trimmed.
+const OUTER_WHITESPACE = /^\s|\s$/;
+const text = (max: number) =>
+  z
+    .string()
+    .max(max, `keep it under ${max} characters`)
+    // One refinement for both rules: ingestion checks thousands of fields a second.
+    .superRefine((value, ctx) => {
+      const problem = textProblem(value) ?? (OUTER_WHITESPACE.test(value) ? "starts or ends with whitespace; send the text exactly as it should be recorded" : null);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    });
+const optionalText = (max: number) => text(max).nullish();
+
+/** How deep an event may nest: the event itself, then `details` up to the shared JSON depth. */
+export const MAX_EVENT_DEPTH = MAX_JSON_DEPTH + 1;
 
 export const IngestEventSchema = z.strictObject({
   id: z.uuid("id must be a UUID (UUIDv7 recommended)"),
-  ts: z.iso.datetime({ offset: true, message: "ts must be an ISO 8601 date-time" }),
+  ts: z.iso.datetime({ offset: true, message: "ts must be an ISO 8601 date-time" }).superRefine(refineDateText),
   // Only MCP events come through this door; admin events are written by the dashboard itself.
   source: z.literal("mcp", 'source must be "mcp"').optional(),
-  environment: z.string().optional(),
-  actor: z.string().trim().min(1, "actor (the user's sub) is required").max(256, "keep actor under 256 characters"),
+  environment: safeString().optional(),
+  actor: text(256).min(1, "actor (the user's sub) is required"),
   clientId: optionalText(2048),
   server: optionalText(200),
   tool: optionalText(200),
-  action: z.string().trim().min(1, "action is required").max(100, "keep action under 100 characters"),
+  action: text(100).min(1, "action is required"),
   decision: z.enum(["allow", "deny", "error"], 'decision must be "allow", "deny" or "error"').nullish(),
   reason: optionalText(2000),
-  configVersion: z.number().int("configVersion must be a whole number").positive("configVersion must be positive").nullish(),
+  configVersion: z.number().int("configVersion must be a whole number").positive("configVersion must be positive").max(PG_INT_MAX, `configVersion must be at most ${PG_INT_MAX}`).nullish(),
   requestId: optionalText(200),
   ip: z.union([z.ipv4(), z.ipv6()], { error: "ip must be an IPv4 or IPv6 address" }).nullish(),
   details: z
     .record(z.string(), z.unknown(), "details must be a JSON object")
-    .refine((value) => JSON.stringify(value).length <= MAX_DETAILS_BYTES, `details must serialize to at most ${MAX_DETAILS_BYTES / 1024} KiB`)
+    .superRefine((value, ctx) => {
+      // Depth and text first: measuring the size of a value nested thousands deep would overflow the stack.
+      const problem = jsonProblem(value);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+      else if (JSON.stringify(value).length > MAX_DETAILS_BYTES) ctx.addIssue({ code: "custom", message: `details must serialize to at most ${MAX_DETAILS_BYTES / 1024} KiB` });
+    })
     .nullish(),
 });
 
@@ -53,8 +73,11 @@ function firstProblem(error: z.ZodError): string {
  */
 export async function ingestAuditEvents(db: Db, key: IngestingKey, events: unknown[], now = new Date()): Promise<IngestResult> {
   const rejected: IngestResult["rejected"] = [];
-  const valid: AuditEventInput[] = [];
+  const valid: IndexedEvent[] = [];
   events.forEach((raw, index) => {
+    if (raw instanceof JsonItemTooDeep) {
+      return rejected.push({ index, reason: `the event is nested deeper than ${raw.maxDepth} levels (details may nest at most ${MAX_JSON_DEPTH})` });
+    }
     const parsed = IngestEventSchema.safeParse(raw);
     if (!parsed.success) return rejected.push({ index, reason: firstProblem(parsed.error) });
     const event = parsed.data;
@@ -67,37 +90,92 @@ export async function ingestAuditEvents(db: Db, key: IngestingKey, events: unkno
     const ts = new Date(event.ts);
     if (ts.getTime() - now.getTime() > MAX_CLOCK_SKEW_MS) return rejected.push({ index, reason: "ts: the event is dated in the future; check the producer's clock" });
     valid.push({
-      id: event.id.toLowerCase(),
-      ts,
-      environmentId: key.environmentId,
-      source: "mcp",
-      actor: event.actor,
-      clientId: event.clientId || null,
-      server: event.server || key.serverName,
-      tool: event.tool || null,
-      action: event.action,
-      decision: event.decision ?? null,
-      reason: event.reason || null,
-      configVersion: event.configVersion ?? null,
-      requestId: event.requestId || null,
-      ip: event.ip ?? null,
-      details: event.details ?? null,
+      index,
+      event: {
+        id: event.id.toLowerCase(),
+        ts,
+        environmentId: key.environmentId,
+        source: "mcp",
+        actor: event.actor,
+        // An empty optional field is the same as an absent one.
+        clientId: event.clientId || null,
+        server: event.server || key.serverName,
+        tool: event.tool || null,
+        action: event.action,
+        decision: event.decision ?? null,
+        reason: event.reason || null,
+        configVersion: event.configVersion ?? null,
+        requestId: event.requestId || null,
+        ip: event.ip ?? null,
+        details: event.details ?? null,
+      },
     });
   });
   if (valid.length === 0) return { accepted: 0, duplicates: 0, rejected };
+  const stored = await storeAuditEvents(db, valid);
+  rejected.push(...stored.refused);
+  rejected.sort((a, b) => a.index - b.index);
+  return { accepted: stored.inserted, duplicates: valid.length - stored.inserted - stored.refused.length, rejected };
+}
+
+/** A validated event and its place in the batch the producer sent. */
+export type IndexedEvent = { index: number; event: AuditEventInput };
+
+/**
+ * Writes validated events to one of their environment's lanes, in one
+ * transaction when all goes well. Should the database still refuse the batch
+ * because of its data (a kind of value validation does not foresee), the
+ * batch is split in halves and each is written on its own, down to single
+ * events: the good ones are stored, and each event the database refuses is
+ * reported with its index. Failures that are not about the data (the
+ * database unreachable, a timeout) are thrown: splitting would not help.
+ */
+export async function storeAuditEvents(db: Db, events: IndexedEvent[]): Promise<{ inserted: number; refused: IngestResult["rejected"] }> {
+  const refused: IngestResult["rejected"] = [];
+  const store = async (part: IndexedEvent[]): Promise<number> => {
+    try {
+      return await storeBatch(db, part.map((entry) => entry.event));
+    } catch (error) {
+      const reason = refusalReason(error);
+      if (!reason) throw error;
+      if (part.length === 1) {
+        refused.push({ index: part[0]!.index, reason });
+        return 0;
+      }
+      const half = Math.ceil(part.length / 2);
+      return (await store(part.slice(0, half))) + (await store(part.slice(half)));
+    }
+  };
+  const inserted = await store(events);
+  return { inserted, refused };
+}
+
+async function storeBatch(db: Db, events: AuditEventInput[]): Promise<number> {
   const store = (skipExisting: boolean) =>
-    withSqlTransaction(db, (sql) => appendAuditEvents(sql, valid, { skipExisting, anyLane: true }), { statementTimeoutMs: 30_000 });
+    withSqlTransaction(db, (sql) => appendAuditEvents(sql, events, { skipExisting, anyLane: true }), { statementTimeoutMs: 30_000 });
   // Most batches hold no stored id, so they are written without looking
   // first; the primary key notices a retried event, and the batch is then
   // written again without it. A concurrent batch with the same ids can make
   // that happen once more.
-  let inserted: number | undefined;
-  for (let attempt = 0; inserted === undefined; attempt++) {
+  for (let attempt = 0; ; attempt++) {
     try {
-      ({ inserted } = await store(attempt > 0));
+      return (await store(attempt > 0)).inserted;
     } catch (error) {
       if (!(error instanceof DuplicateAuditEventError) || attempt >= 3) throw error;
     }
   }
-  return { accepted: inserted, duplicates: valid.length - inserted, rejected };
+}
+
+// SQLSTATE classes about the values themselves: data exceptions (22: a
+// character, number or date the column cannot hold), integrity constraints
+// (23) and program limits (54: too long, too deep).
+const DATA_REFUSAL = /^(?:22|23|54)[0-9A-Z]{3}$/;
+
+/** Why one event cannot be stored, when the error is about the data; null when it is about anything else. */
+function refusalReason(error: unknown): string | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && DATA_REFUSAL.test(code)) return "the database refused this event";
+  // Thrown while the event was turned into its hashed JSON (a value JavaScript cannot serialize).
+  if (error instanceof RangeError) return "this event could not be serialized for storage";
+  return null;
 }

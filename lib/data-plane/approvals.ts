@@ -52,7 +52,7 @@ export function createApprovalRoutes(db: Db, authenticate: Authenticate, send: S
 async function parseBody<S extends z.ZodType>(req: IncomingMessage, res: ServerResponse, send: Send, schema: S): Promise<z.infer<S> | null> {
   const body = await readNodeJsonBody(req, 16 * 1024);
   if (!body.ok) {
-    send(res, body.status, { error: body.error });
+    send(res, body.status, { error: body.error }, body.headers);
     return null;
   }
   const parsed = schema.safeParse(body.value);

@@ -11,7 +11,8 @@ import { createRateLimiter } from "./rate-limit";
 import { readNodeJsonBody } from "./read-body";
 import { createIdempotencyCache } from "./idempotency";
 import { z } from "zod";
-import { IngestBodySchema, ingestAuditEvents, MAX_EVENTS_PER_REQUEST, MAX_INFLATED_BYTES, MAX_REQUEST_BYTES } from "@/lib/audit/ingest";
+import { IngestBodySchema, ingestAuditEvents, MAX_EVENT_DEPTH, MAX_EVENTS_PER_REQUEST, MAX_INFLATED_BYTES, MAX_REQUEST_BYTES } from "@/lib/audit/ingest";
+import { safeString } from "@/lib/input/rules";
 import { intakeClient } from "@/lib/clients/intake";
 import { FetchRefusal } from "@/lib/clients/safe-fetch";
 import type { FetchSettings } from "@/lib/clients/preview";
@@ -30,7 +31,7 @@ export type DataPlaneOptions = {
   fetchSettings?: () => FetchSettings;
 };
 
-const IntakeSchema = z.object({ clientId: z.string().trim().min(1).max(2_048) }).strict();
+const IntakeSchema = z.object({ clientId: safeString().trim().min(1).max(2_048) }).strict();
 
 const AUTH_CHALLENGE = { "WWW-Authenticate": 'Bearer realm="warden"' };
 const HEALTH_CHECK_TIMEOUT_MS = 2_000;
@@ -203,9 +204,12 @@ export function createDataPlaneHandler(options: DataPlaneOptions) {
     const key = await authenticate(req, res, "POST");
     if (!key) return;
     const body = await readNodeJsonBody(req, 8 * 1024);
-    if (!body.ok) return sendJson(res, body.status, { error: body.error });
+    if (!body.ok) return sendJson(res, body.status, { error: body.error }, body.headers);
     const parsed = IntakeSchema.safeParse(body.value);
-    if (!parsed.success) return sendJson(res, 400, { error: 'Send {"clientId": "<the client_id URL>"} and nothing else.' });
+    if (!parsed.success) {
+      const rule = parsed.error.issues.find((issue) => issue.code === "custom");
+      return sendJson(res, 400, { error: rule ? `clientId ${rule.message}.` : 'Send {"clientId": "<the client_id URL>"} and nothing else.' });
+    }
     try {
       const outcome = await intakeClient(db, key, parsed.data.clientId, options.fetchSettings?.() ?? {});
       sendJson(res, outcome.created ? 201 : 200, outcome);
@@ -219,8 +223,9 @@ export function createDataPlaneHandler(options: DataPlaneOptions) {
   async function auditEvents(req: IncomingMessage, res: ServerResponse) {
     const key = await authenticate(req, res, "POST");
     if (!key) return;
-    const body = await readNodeJsonBody(req, { maxBytes: MAX_REQUEST_BYTES, maxInflatedBytes: MAX_INFLATED_BYTES });
-    if (!body.ok) return sendJson(res, body.status, { error: body.error });
+    // Each event is judged alone, down to its depth: one hostile event never costs the batch.
+    const body = await readNodeJsonBody(req, { maxBytes: MAX_REQUEST_BYTES, maxInflatedBytes: MAX_INFLATED_BYTES, batchItemDepth: MAX_EVENT_DEPTH });
+    if (!body.ok) return sendJson(res, body.status, { error: body.error }, body.headers);
     const parsed = IngestBodySchema.safeParse(body.value);
     if (!parsed.success) return sendJson(res, 400, { error: 'Send {"events": [...]}.' });
     const { events } = parsed.data;

@@ -32,4 +32,17 @@ describe("readJsonBody", () => {
     expect(await readJsonBody(post("{nope"), 1024)).toMatchObject({ ok: false, status: 400, error: "The body is not valid JSON." });
     expect(await readJsonBody(post(new Uint8Array([0x22, 0xff, 0x22])), 1024)).toMatchObject({ ok: false, status: 400, error: "The body is not valid UTF-8." });
   });
+
+  it("refuses JSON nested deeper than 32 levels before parsing it, and text PostgreSQL cannot store, with 400", async () => {
+    const deep = `${"[".repeat(10_000)}${"]".repeat(10_000)}`;
+    expect(await readJsonBody(post(deep), 64 * 1024)).toEqual({ ok: false, status: 400, error: "The JSON is nested deeper than 32 levels." });
+    expect(await readJsonBody(post(JSON.stringify({ sub: "a\u0000" })), 1024)).toEqual({
+      ok: false,
+      status: 400,
+      error: "The JSON is not acceptable: a string at sub contains the character U+0000, which cannot be stored.",
+    });
+    expect(await readJsonBody(post(JSON.stringify({ sub: "\ud800" })), 1024)).toMatchObject({ ok: false, status: 400, error: expect.stringMatching(/lone UTF-16 surrogate/) });
+    const deepest = `${"[".repeat(32)}${"]".repeat(32)}`;
+    expect(await readJsonBody(post(deepest), 1024)).toMatchObject({ ok: true });
+  });
 });

@@ -1,10 +1,13 @@
+import { parseExternalJson } from "@/lib/input/rules";
+
 /** A JSON request body, or the 4xx answer that explains why there is none. */
 export type JsonBodyResult = { ok: true; value: unknown } | { ok: false; status: 400 | 413 | 415; error: string };
 
 /**
  * Reads a fetch-API request's JSON body, refusing a wrong content type (415),
  * a body above maxBytes (413, counted as it streams in, so a missing or false
- * Content-Length cannot get past it) and text that is not JSON (400).
+ * Content-Length cannot get past it) and text that is not JSON or breaks the
+ * input rules (400; depth is checked before JSON.parse builds anything).
  */
 export async function readJsonBody(request: Request, maxBytes: number): Promise<JsonBodyResult> {
   const mediaType = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
@@ -43,9 +46,6 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
     return { ok: false, status: 400, error: "The body is not valid UTF-8." };
   }
   if (text.trim() === "") return { ok: false, status: 400, error: "The body is empty; send a JSON object." };
-  try {
-    return { ok: true, value: JSON.parse(text) as unknown };
-  } catch {
-    return { ok: false, status: 400, error: "The body is not valid JSON." };
-  }
+  const parsed = parseExternalJson(text);
+  return parsed.ok ? parsed : { ok: false, status: 400, error: parsed.error };
 }

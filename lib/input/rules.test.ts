@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { z } from "zod";
-import { dateProblem, integerProblem, jsonProblem, jsonTextTooDeep, MAX_JSON_DEPTH, parseExternalJson, safeInt, safeString, textProblem } from "./rules";
+import { dateProblem, integerProblem, JsonItemTooDeep, jsonProblem, jsonTextTooDeep, MAX_JSON_DEPTH, parseExternalJson, parseExternalJsonBatch, safeInt, safeString, textProblem } from "./rules";
 
 const nested = (depth: number) => "[".repeat(depth) + "]".repeat(depth);
 
@@ -76,5 +76,31 @@ describe("input rules", () => {
     const result = schema.safeParse({ name: "a\u0000" });
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]?.message).toMatch(/U\+0000/);
+  });
+
+  it("judges each item of a batch on its own depth: a deep item is cut out before parsing, the others keep their places", () => {
+    const good = { note: 'a "quoted" [bracket] \\ and {brace}' };
+    const text = `{"events":[${JSON.stringify(good)},${nested(10_000)},{"a":${nested(MAX_JSON_DEPTH - 1)}},{"a":${nested(MAX_JSON_DEPTH)}}]}`;
+    const parsed = parseExternalJsonBatch(text, MAX_JSON_DEPTH);
+    expect(parsed.ok).toBe(true);
+    const events = (parsed as { value: { events: unknown[] } }).value.events;
+    expect(events[0]).toEqual(good);
+    expect(events[1]).toBeInstanceOf(JsonItemTooDeep);
+    expect(events[2]).toEqual({ a: JSON.parse(nested(MAX_JSON_DEPTH - 1)) });
+    expect(events[3]).toBeInstanceOf(JsonItemTooDeep);
+    // The envelope itself follows the plain rule, and a text that is not JSON stays refused.
+    expect(parseExternalJsonBatch(`{"events":[],"extra":{"a":${nested(40)}}}`)).toEqual({ ok: false, error: `The JSON is nested deeper than ${MAX_JSON_DEPTH} levels.` });
+    expect(parseExternalJsonBatch(`{"events":[${"[".repeat(100)}`)).toEqual({ ok: false, error: "The body is not valid JSON." });
+    expect(parseExternalJsonBatch('{"events":["unterminated]}')).toEqual({ ok: false, error: "The body is not valid JSON." });
+  });
+
+  it("agrees with JSON.parse on any batch whose items are within the limit", () => {
+    fc.assert(
+      fc.property(fc.array(fc.jsonValue({ maxDepth: 5 }), { maxLength: 6 }), (items) => {
+        const text = JSON.stringify({ events: items });
+        expect(parseExternalJsonBatch(text)).toEqual({ ok: true, value: JSON.parse(text) });
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -4,6 +4,7 @@ import type { Db, Tx } from "@/lib/db/client";
 import type { Prisma } from "@/lib/db/generated/client.ts";
 import { recordAdminEvent, type AuditActor } from "@/lib/audit/record";
 import { DomainError, NotFoundError, StaleWriteError } from "@/lib/errors";
+import { PG_INT_MAX, refineText, safeString } from "@/lib/input/rules";
 import { issuerUrlProblems, jwksUriProblems, resourceUriProblems } from "./urls";
 
 // ---------- schemas ----------
@@ -14,6 +15,7 @@ function urlSchema(problems: (text: string) => string[], requiredMessage: string
     .trim()
     .min(1, { message: requiredMessage, abort: true })
     .max(2048, "Keep the URL under 2048 characters.")
+    .superRefine(refineText)
     .superRefine((text, ctx) => {
       for (const message of problems(text)) ctx.addIssue({ code: "custom", message });
     });
@@ -36,15 +38,14 @@ export const ScopesSupportedSchema = z.preprocess(
 );
 
 const optionalText = (max: number) =>
-  z
-    .string()
+  safeString()
     .trim()
     .max(max, `Keep it under ${max} characters.`)
     .optional()
     .transform((text) => text || null);
 
 export const ServerFieldsSchema = z.object({
-  name: z.string().trim().min(1, "Enter a name.").max(100, "Keep the name under 100 characters."),
+  name: safeString().trim().min(1, "Enter a name.").max(100, "Keep the name under 100 characters."),
   description: optionalText(2000),
   resourceUri: ResourceUriSchema,
   // Optional: a local tool server may not use OAuth at all (the form warns what that means).
@@ -64,9 +65,9 @@ export const CreateServerSchema = ServerFieldsSchema.extend({ environmentId: z.u
 export const UpdateServerSchema = ServerFieldsSchema.extend({
   environmentId: z.uuid(),
   serverId: z.uuid(),
-  version: z.coerce.number().int().min(1),
+  version: z.coerce.number().int().min(1).max(PG_INT_MAX),
 });
-export const DeleteServerSchema = z.object({ environmentId: z.uuid(), serverId: z.uuid(), version: z.coerce.number().int().min(1) });
+export const DeleteServerSchema = z.object({ environmentId: z.uuid(), serverId: z.uuid(), version: z.coerce.number().int().min(1).max(PG_INT_MAX) });
 
 // ---------- queries ----------
 

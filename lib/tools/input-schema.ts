@@ -1,5 +1,6 @@
 import Ajv2020 from "ajv/dist/2020";
 import AjvDraft7 from "ajv";
+import { jsonProblem } from "@/lib/input/rules";
 import { parseJsonSource } from "./json-source";
 
 export type InputSchemaProblem = { line: number; message: string };
@@ -21,15 +22,18 @@ const MAX_PROBLEMS = 10;
 /**
  * Checks a tool's input schema as typed in the editor: valid JSON, a valid
  * JSON Schema (against its meta-schema), and an object schema at the root,
- * as MCP requires of tool inputs. Each problem carries the line to show it at.
+ * as MCP requires of tool inputs, that Warden's input rules let it store. Each problem carries the line to show it at.
  */
 export function checkInputSchema(text: string): InputSchemaCheck {
   const parsed = parseJsonSource(text);
-  if (!parsed.ok) return { ok: false, problems: [{ line: parsed.line, message: `Invalid JSON: ${parsed.message}` }] };
+  if (!parsed.ok) return { ok: false, problems: [{ line: parsed.line, message: parsed.tooDeep ? parsed.message : `Invalid JSON: ${parsed.message}` }] };
   const schema = parsed.value;
   if (typeof schema !== "object" || schema === null || Array.isArray(schema)) {
     return { ok: false, problems: [{ line: 1, message: 'The input schema must be a JSON object such as {"type": "object"}.' }] };
   }
+  // What PostgreSQL cannot store (U+0000, a lone surrogate) is refused here, as a problem the editor shows.
+  const unstorable = jsonProblem(schema);
+  if (unstorable) return { ok: false, problems: [{ line: 1, message: `The input schema cannot be stored: ${unstorable}.` }] };
   const root = schema as Record<string, unknown>;
   const problems: InputSchemaProblem[] = [];
   if (root.type !== "object") {

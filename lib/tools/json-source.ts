@@ -4,21 +4,27 @@
  * JSON.parse reports positions differently on every engine, and not at all
  * for errors found after parsing.
  */
+import { MAX_JSON_DEPTH } from "@/lib/input/rules";
 
 export type JsonSourceResult =
   | { ok: true; value: unknown; lineOf: (pointer: string) => number }
-  | { ok: false; message: string; line: number };
+  | { ok: false; message: string; line: number; /** The text is JSON, only nested past the limit. */ tooDeep?: true };
 
 class JsonSyntaxError extends Error {
   constructor(
     message: string,
     readonly offset: number,
+    readonly tooDeep = false,
   ) {
     super(message);
   }
 }
 
-export function parseJsonSource(text: string): JsonSourceResult {
+/**
+ * Nesting past `maxDepth` is a syntax error at the offending line: the parser
+ * recurses, so a value nested thousands deep would otherwise overflow the stack.
+ */
+export function parseJsonSource(text: string, maxDepth = MAX_JSON_DEPTH): JsonSourceResult {
   const lineStarts = [0];
   for (let i = 0; i < text.length; i++) if (text[i] === "\n") lineStarts.push(i + 1);
   const lineAt = (offset: number) => {
@@ -54,10 +60,11 @@ export function parseJsonSource(text: string): JsonSourceResult {
     }
   }
 
-  function parseValue(pointer: string): unknown {
+  function parseValue(pointer: string, depth: number): unknown {
     skipSpace();
     positions.set(pointer, at);
     const char = text[at];
+    if ((char === "{" || char === "[") && depth >= maxDepth) throw new JsonSyntaxError(`This value is nested deeper than ${maxDepth} levels.`, at, true);
     if (char === "{") {
       at++;
       const object: Record<string, unknown> = {};
@@ -75,7 +82,7 @@ export function parseJsonSource(text: string): JsonSourceResult {
         skipSpace();
         if (text[at] !== ":") fail('":"');
         at++;
-        object[key] = parseValue(`${pointer}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`);
+        object[key] = parseValue(`${pointer}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`, depth + 1);
         skipSpace();
         if (text[at] === ",") {
           at++;
@@ -99,7 +106,7 @@ export function parseJsonSource(text: string): JsonSourceResult {
         return array;
       }
       for (;;) {
-        array.push(parseValue(`${pointer}/${array.length}`));
+        array.push(parseValue(`${pointer}/${array.length}`, depth + 1));
         skipSpace();
         if (text[at] === ",") {
           at++;
@@ -124,7 +131,7 @@ export function parseJsonSource(text: string): JsonSourceResult {
   }
 
   try {
-    const value = parseValue("");
+    const value = parseValue("", 0);
     skipSpace();
     if (at < text.length) fail("nothing more after the end of the JSON value");
     return {
@@ -143,7 +150,7 @@ export function parseJsonSource(text: string): JsonSourceResult {
       },
     };
   } catch (error) {
-    if (error instanceof JsonSyntaxError) return { ok: false, message: error.message, line: lineAt(error.offset) };
+    if (error instanceof JsonSyntaxError) return { ok: false, message: error.message, line: lineAt(error.offset), ...(error.tooDeep ? { tooDeep: true as const } : {}) };
     throw error;
   }
 }

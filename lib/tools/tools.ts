@@ -6,6 +6,7 @@ import { recordAdminEvent, recordAuditEvents, type AuditActor } from "@/lib/audi
 import { DomainError, NotFoundError, StaleWriteError } from "@/lib/errors";
 import { approvedDefinition, laterFieldsOf, toolDefinitionHash, type ToolDefinition } from "./definition-hash";
 import { diffToolDefinition, type DefinitionChange } from "./definition-diff";
+import { jsonProblem, PG_INT_MAX, safeString } from "@/lib/input/rules";
 import { checkInputSchema, formatInputSchemaProblem } from "./input-schema";
 
 export const RISK_TIERS = ["LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
@@ -28,6 +29,12 @@ export const ToolNameSchema = z
 export const InputSchemaSchema = z
   .union([z.string().max(200_000, "Keep the input schema under 200,000 characters."), z.record(z.string(), z.unknown())])
   .transform((value, ctx) => {
+    // An object is checked before it is printed: JSON.stringify overflows the stack on one nested thousands deep.
+    const unstorable = typeof value === "string" ? null : jsonProblem(value);
+    if (unstorable) {
+      ctx.addIssue({ code: "custom", message: `The input schema cannot be stored: ${unstorable}.` });
+      return z.NEVER;
+    }
     const check = checkInputSchema(typeof value === "string" ? value : JSON.stringify(value, null, 2));
     if (check.ok) return check.schema;
     for (const problem of check.problems) ctx.addIssue({ code: "custom", message: formatInputSchemaProblem(problem) });
@@ -44,8 +51,7 @@ export const ToolAnnotationsSchema = z.object({
 export type ToolAnnotations = z.infer<typeof ToolAnnotationsSchema>;
 
 const optionalText = (max: number) =>
-  z
-    .string()
+  safeString()
     .trim()
     .max(max, `Keep it under ${max} characters.`)
     .nullish()
@@ -64,7 +70,7 @@ export const ToolFieldsSchema = z.object({
 export type ToolFields = z.output<typeof ToolFieldsSchema>;
 
 const ServerRef = { environmentId: z.uuid(), serverId: z.uuid() };
-const Version = z.coerce.number().int().min(1);
+const Version = z.coerce.number().int().min(1).max(PG_INT_MAX);
 export const CreateToolSchema = ToolFieldsSchema.extend(ServerRef);
 export const UpdateToolSchema = ToolFieldsSchema.extend({ ...ServerRef, toolId: z.uuid(), version: Version });
 export const DeleteToolSchema = z.object({ ...ServerRef, toolId: z.uuid(), version: Version });
