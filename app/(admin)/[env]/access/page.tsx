@@ -24,7 +24,12 @@ export default async function TestAccessPage({
   await requireAdmin("VIEWER");
   const environment = await environmentFromParams(params);
   const input = parseTestAccessQuery(await searchParams);
-  const snapshot = await loadPolicySnapshot(getDb(), environment.id);
+  const [snapshot, described] = await Promise.all([
+    loadPolicySnapshot(getDb(), environment.id),
+    // Names for the picker: a pre-registered id like 0oa1b2c3d4 says nothing by itself.
+    getDb().client.findMany({ where: { environmentId: environment.id, kind: "PRE_REGISTERED" }, select: { clientId: true, displayName: true } }),
+  ]);
+  const names = new Map(described.map((client) => [client.clientId, client.displayName]));
   const header = (
     <PageHeader
       title="Test access"
@@ -62,7 +67,7 @@ export default async function TestAccessPage({
             // A new URL is a new question: remount so that the fields show what the URL says.
             key={JSON.stringify(input.query)}
             tools={snapshot.tools}
-            clients={snapshot.clients.map(({ clientId, status }) => ({ clientId, status }))}
+            clients={snapshot.clients.map(({ clientId, status, kind }) => ({ clientId, status, kind, name: names.get(clientId) ?? null }))}
             roles={snapshot.roles}
             query={input.query}
             fieldErrors={input.fieldErrors}
