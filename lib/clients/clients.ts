@@ -97,7 +97,7 @@ export async function getClient(db: Db, environmentId: string, id: string) {
 
 // ---------- commands ----------
 
-const ScopeListSchema = z
+export const ScopeListSchema = z
   .array(z.string().trim().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/, "A scope is one OAuth scope token: no spaces or quotes."))
   .max(200)
   .default([]);
