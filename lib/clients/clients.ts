@@ -85,6 +85,12 @@ export async function listClients(db: Db, environmentId: string, query: ClientLi
   };
 }
 
+/** What admins called each pre-registered client: an id like 0oa1b2c3d4 says nothing by itself. */
+export async function preRegisteredClientNames(db: Db, environmentId: string): Promise<Map<string, string | null>> {
+  const clients = await db.client.findMany({ where: { environmentId, kind: "PRE_REGISTERED" }, select: { clientId: true, displayName: true } });
+  return new Map(clients.map((client) => [client.clientId, client.displayName]));
+}
+
 export function pendingClientCount(db: Db, environmentId: string): Promise<number> {
   return db.client.count({ where: { environmentId, status: "PENDING" } });
 }

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { requireAdmin } from "@/lib/auth/session";
+import { preRegisteredClientNames } from "@/lib/clients/clients";
 import { getDb } from "@/lib/db/client";
 import { environmentFromParams } from "@/lib/environments/current";
 import { decide } from "@/lib/policy/decide";
@@ -24,12 +25,7 @@ export default async function TestAccessPage({
   await requireAdmin("VIEWER");
   const environment = await environmentFromParams(params);
   const input = parseTestAccessQuery(await searchParams);
-  const [snapshot, described] = await Promise.all([
-    loadPolicySnapshot(getDb(), environment.id),
-    // Names for the picker: a pre-registered id like 0oa1b2c3d4 says nothing by itself.
-    getDb().client.findMany({ where: { environmentId: environment.id, kind: "PRE_REGISTERED" }, select: { clientId: true, displayName: true } }),
-  ]);
-  const names = new Map(described.map((client) => [client.clientId, client.displayName]));
+  const [snapshot, names] = await Promise.all([loadPolicySnapshot(getDb(), environment.id), preRegisteredClientNames(getDb(), environment.id)]);
   const header = (
     <PageHeader
       title="Test access"
