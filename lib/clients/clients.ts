@@ -7,6 +7,7 @@ import { DomainError, NotFoundError, StaleWriteError } from "@/lib/errors";
 import { logoColumns } from "./logo";
 import { diffMetadata, type ClientPreview, type MetadataChange } from "./preview";
 
+import { ScopeListSchema } from "./schemas";
 import { CLIENT_KINDS, CLIENT_STATUSES, type ClientKind, type ClientStatus } from "./status";
 
 // ---------- queries ----------
@@ -103,10 +104,6 @@ export async function getClient(db: Db, environmentId: string, id: string) {
 
 // ---------- commands ----------
 
-export const ScopeListSchema = z
-  .array(z.string().trim().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/, "A scope is one OAuth scope token: no spaces or quotes."))
-  .max(200)
-  .default([]);
 
 export const ReviewDecisionSchema = z.object({
   decision: z.enum(["approve", "reject", "suspend", "pending"]),
