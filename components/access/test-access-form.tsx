@@ -10,8 +10,14 @@ import { cn } from "@/components/ui/cn";
 import { Field } from "@/components/ui/field";
 import { Input, Select } from "@/components/ui/input";
 import { handleSubmit } from "@/components/ui/submit";
+import { KindBadge } from "@/components/clients/clients-table";
 
 const TEXTAREA = "w-full rounded-md border bg-surface px-3 py-2 font-mono text-sm placeholder:text-muted-foreground aria-[invalid=true]:border-destructive";
+
+function clientOptionLabel(client: Pick<PolicyClient, "status" | "kind"> & { name?: string | null }): string {
+  return client.kind === "PRE_REGISTERED" ? `Pre-registered · ${client.name ? `${client.name} · ` : ""}${STATUS_WORDS[client.status]}` : `CIMD · ${STATUS_WORDS[client.status]}`;
+}
+
 const STATUS_WORDS: Record<PolicyClient["status"], string> = { PENDING: "pending", APPROVED: "approved", REJECTED: "rejected", SUSPENDED: "suspended" };
 
 /**
@@ -27,12 +33,14 @@ export function TestAccessForm({
   fieldErrors,
 }: {
   tools: PolicyTool[];
-  clients: Pick<PolicyClient, "clientId" | "status">[];
+  /** name: what an admin called a pre-registered client. */
+  clients: (Pick<PolicyClient, "clientId" | "status" | "kind"> & { name?: string | null })[];
   roles: PolicyRole[];
   query: TestAccessQuery;
   fieldErrors: Record<string, string[]>;
 }) {
   const router = useRouter();
+  const asked = clients.find((client) => client.clientId === query.client);
   const pathname = usePathname();
   const [pending, startNavigation] = useTransition();
 
@@ -68,13 +76,18 @@ export function TestAccessForm({
       <Field id="access-subject" label="Subject" hint="The user's sub claim. Recorded with the decision; it grants nothing by itself.">
         <Input id="access-subject" name="subject" defaultValue={query.subject} placeholder="e.g. user-123" autoComplete="off" aria-describedby={describedBy("access-subject")} maxLength={512} />
       </Field>
-      <Field id="access-client" label="Client" hint="Pick a registered client or type any client_id (a CIMD URL).">
-        <Input id="access-client" name="client" list="access-client-options" defaultValue={query.client} placeholder="e.g. https://agent.example/client.json" autoComplete="off" required maxLength={2048} aria-describedby={describedBy("access-client")} />
+      <Field id="access-client" label="Client" hint="Pick a registered client or type any client_id: a CIMD URL, or the id your IdP issued.">
+        <Input id="access-client" name="client" list="access-client-options" defaultValue={query.client} placeholder="e.g. https://agent.example/client.json or 0oa1b2c3d4" autoComplete="off" required maxLength={2048} aria-describedby={describedBy("access-client")} />
         <datalist id="access-client-options">
           {clients.map((client) => (
-            <option key={client.clientId} value={client.clientId} label={STATUS_WORDS[client.status]} />
+            <option key={client.clientId} value={client.clientId} label={clientOptionLabel(client)} />
           ))}
         </datalist>
+        {asked ? (
+          <p className="flex items-center gap-2 text-xs text-muted-foreground" data-testid="access-client-kind">
+            <KindBadge kind={asked.kind ?? "CIMD"} /> {asked.name ?? null} {STATUS_WORDS[asked.status]}
+          </p>
+        ) : null}
       </Field>
       <Field id="access-tool" label="Tool">
         <Select id="access-tool" name="tool" defaultValue={selected >= 0 ? String(selected) : ""} required>

@@ -18,7 +18,7 @@ export function ReviewClientForm({
   client,
 }: {
   environment: string;
-  client: { id: string; status: string; version: number; scopeCeiling: string[]; restrictTools: boolean; allowedTools: string[]; reviewNote: string | null; approvable: boolean };
+  client: { id: string; status: string; version: number; scopeCeiling: string[]; restrictTools: boolean; allowedTools: string[]; reviewNote: string | null; approvable: boolean; refreshable?: boolean };
 }) {
   const router = useRouter();
   const [pending, startTransition] = useTransition();
@@ -73,9 +73,11 @@ export function ReviewClientForm({
       >
         <div className="flex flex-wrap items-center justify-between gap-2">
           <h2 className="font-medium">Review</h2>
-          <Button variant="secondary" size="sm" disabled={pending} onClick={refresh}>
-            {pending ? "Working…" : "Refresh metadata"}
-          </Button>
+          {client.refreshable !== false ? (
+            <Button variant="secondary" size="sm" disabled={pending} onClick={refresh}>
+              {pending ? "Working…" : "Refresh metadata"}
+            </Button>
+          ) : null}
         </div>
         <DecisionFields
           fieldErrors={fieldErrors}

@@ -81,3 +81,20 @@ export async function startTokenIssuer(options: { port?: number; clients: string
       }),
   };
 }
+
+// `npx tsx examples/reference-mcp-server/token-issuer.ts`: an authorization
+// server on this machine, so Warden can be tried end to end with no internet
+// and no IdP. It plays an IdP with one pre-registered agent (an opaque
+// client_id, as Okta or Entra ID issue them) and prints how to get its tokens.
+if (process.argv[1]?.endsWith("reference-mcp-server/token-issuer.ts")) {
+  const clientId = process.env.AGENT_CLIENT_ID ?? "0oa1b2c3d4";
+  const resource = process.env.MCP_RESOURCE ?? "http://localhost:3333/mcp";
+  const scopes = (process.env.AGENT_SCOPES ?? "tools:sales.read").split(/\s+/).filter(Boolean);
+  const groups = (process.env.AGENT_GROUPS ?? "sales-analysts").split(",").filter(Boolean);
+  void startTokenIssuer({ port: Number(process.env.PORT ?? 3334), clients: [clientId], scopes }).then((issuer) => {
+    issuer.setClaims(clientId, { groups });
+    const form = new URLSearchParams({ grant_type: "client_credentials", client_id: clientId, client_secret: TOKEN_ISSUER_SECRET, resource, scope: scopes.join(" ") });
+    console.log(`token issuer on ${issuer.issuer}: client_id ${clientId}, groups ${groups.join(", ")}, audience ${resource}`);
+    console.log(`an access token (10 minutes): curl -s -d '${form}' ${issuer.issuer}/token`);
+  });
+}

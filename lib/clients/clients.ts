@@ -7,7 +7,8 @@ import { DomainError, NotFoundError, StaleWriteError } from "@/lib/errors";
 import { logoColumns } from "./logo";
 import { diffMetadata, type ClientPreview, type MetadataChange } from "./preview";
 
-import { CLIENT_STATUSES, type ClientStatus } from "./status";
+import { ScopeListSchema } from "./schemas";
+import { CLIENT_KINDS, CLIENT_STATUSES, type ClientKind, type ClientStatus } from "./status";
 
 // ---------- queries ----------
 
@@ -18,14 +19,20 @@ export const ClientListQuerySchema = z.object({
   dir: z.enum(["asc", "desc"]).catch("desc"),
   q: z.string().trim().max(200).catch(""),
   status: z.enum(CLIENT_STATUSES).optional().catch(undefined),
+  kind: z.enum(CLIENT_KINDS).optional().catch(undefined),
 });
 export type ClientListQuery = z.infer<typeof ClientListQuerySchema>;
 
 export type ClientRow = {
   id: string;
+  kind: ClientKind;
   clientId: string;
+  /** CIMD: the URL's host. Pre-registered: the client_id itself. */
   hostname: string;
+  /** CIMD: client_name as fetched. Pre-registered: the name an admin gave it. */
   name: string | null;
+  /** Pre-registered only: the owner or team an admin named. */
+  owner: string | null;
   status: ClientStatus;
   warnings: number;
   fetchedAt: string | null;
@@ -39,7 +46,10 @@ export async function listClients(db: Db, environmentId: string, query: ClientLi
   const where: Prisma.ClientWhereInput = {
     environmentId,
     ...(query.status ? { status: query.status } : {}),
-    ...(query.q ? { clientId: { contains: query.q, mode: "insensitive" } } : {}),
+    ...(query.kind ? { kind: query.kind } : {}),
+    ...(query.q
+      ? { OR: [{ clientId: { contains: query.q, mode: "insensitive" } }, { displayName: { contains: query.q, mode: "insensitive" } }, { owner: { contains: query.q, mode: "insensitive" } }] }
+      : {}),
   };
   const nullable = query.sort === "fetchedAt" || query.sort === "reviewedAt";
   const [clients, total] = await db.$transaction([
@@ -55,9 +65,16 @@ export async function listClients(db: Db, environmentId: string, query: ClientLi
     total,
     rows: clients.map((client) => ({
       id: client.id,
+      kind: client.kind,
       clientId: client.clientId,
-      hostname: hostnameOf(client.clientId),
-      name: typeof (client.metadata as Record<string, unknown> | null)?.client_name === "string" ? ((client.metadata as Record<string, unknown>).client_name as string) : null,
+      hostname: client.kind === "PRE_REGISTERED" ? client.clientId : hostnameOf(client.clientId),
+      name:
+        client.kind === "PRE_REGISTERED"
+          ? client.displayName
+          : typeof (client.metadata as Record<string, unknown> | null)?.client_name === "string"
+            ? ((client.metadata as Record<string, unknown>).client_name as string)
+            : null,
+      owner: client.owner,
       status: client.status,
       warnings: Array.isArray(client.warnings) ? client.warnings.length : 0,
       fetchedAt: client.fetchedAt?.toISOString() ?? null,
@@ -67,6 +84,12 @@ export async function listClients(db: Db, environmentId: string, query: ClientLi
       version: client.version,
     })),
   };
+}
+
+/** What admins called each pre-registered client: an id like 0oa1b2c3d4 says nothing by itself. */
+export async function preRegisteredClientNames(db: Db, environmentId: string): Promise<Map<string, string | null>> {
+  const clients = await db.client.findMany({ where: { environmentId, kind: "PRE_REGISTERED" }, select: { clientId: true, displayName: true } });
+  return new Map(clients.map((client) => [client.clientId, client.displayName]));
 }
 
 export function pendingClientCount(db: Db, environmentId: string): Promise<number> {
@@ -81,10 +104,6 @@ export async function getClient(db: Db, environmentId: string, id: string) {
 
 // ---------- commands ----------
 
-const ScopeListSchema = z
-  .array(z.string().trim().regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/, "A scope is one OAuth scope token: no spaces or quotes."))
-  .max(200)
-  .default([]);
 
 export const ReviewDecisionSchema = z.object({
   decision: z.enum(["approve", "reject", "suspend", "pending"]),
@@ -97,8 +116,8 @@ export const ReviewDecisionSchema = z.object({
 export const RegisterClientSchema = ReviewDecisionSchema.extend({ clientId: z.string().trim().min(1).max(2_048) });
 export const ReviewClientSchema = ReviewDecisionSchema.extend({ id: z.uuid(), version: z.number().int().min(1) });
 
-const STATUS_OF = { approve: "APPROVED", reject: "REJECTED", suspend: "SUSPENDED", pending: "PENDING" } as const;
-const REGISTER_ACTION = { approve: "client.approved", reject: "client.rejected", suspend: "client.suspended", pending: "client.added_for_review" } as const;
+export const STATUS_OF = { approve: "APPROVED", reject: "REJECTED", suspend: "SUSPENDED", pending: "PENDING" } as const;
+export const REGISTER_ACTION = { approve: "client.approved", reject: "client.rejected", suspend: "client.suspended", pending: "client.added_for_review" } as const;
 
 function assertApprovable(preview: ClientPreview) {
   if (!preview.fetched) throw new DomainError(`This client cannot be approved: its metadata could not be fetched (${preview.fetchError?.message}).`);
@@ -237,6 +256,7 @@ export async function applyMetadataRefresh(db: Db, actor: AuditActor | null, env
     await tx.$queryRaw`SELECT 1 FROM "Client" WHERE "id" = ${id}::uuid FOR UPDATE`;
     const client = await tx.client.findFirst({ where: { id, environmentId } });
     if (!client) throw new NotFoundError("This client");
+    if (client.kind !== "CIMD") throw new DomainError("A pre-registered client has no metadata document to refresh; edit its details instead.");
     if (!preview.fetched || preview.errors.length) {
       throw new DomainError(
         preview.fetchError ? `The metadata could not be fetched: ${preview.fetchError.message}` : "The new metadata breaks validation rules; nothing was changed.",

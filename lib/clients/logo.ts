@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Db } from "@/lib/db/client";
+import type { Db, Tx } from "@/lib/db/client";
 import type { ClientPreview, FetchSettings } from "./preview";
 import { FetchRefusal, safeFetch } from "./safe-fetch";
 import type { CimdIssue } from "./validate";
@@ -61,8 +61,25 @@ export async function fetchLogo(url: string, settings: FetchSettings = {}): Prom
   return { ok: true, contentType: declared, data: response.body, sha256: createHash("sha256").update(response.body).digest("hex") };
 }
 
+/**
+ * An image an admin uploaded (a pre-registered client has no logo_uri to
+ * fetch), held to the same rules as a fetched one: at most 64 KB, and bytes
+ * that are a PNG, JPEG, GIF or WebP by their signature. SVG is refused.
+ */
+export function checkUploadedLogo(data: Buffer): LogoFetch {
+  if (data.length === 0) return { ok: false, code: "logo_empty", reason: "The logo file is empty." };
+  if (data.length > LOGO_MAX_BYTES) return { ok: false, code: "logo_too_large", reason: `The logo is larger than ${LOGO_MAX_BYTES / 1024} KB.` };
+  const actual = sniffImageType(data);
+  if (!actual) {
+    return /<svg|<\?xml/i.test(data.subarray(0, 512).toString("utf8"))
+      ? { ok: false, code: "logo_svg", reason: "SVG logos are refused: an SVG is a document that can carry script. Upload a PNG, JPEG, GIF or WebP." }
+      : { ok: false, code: "logo_type", reason: "The file is not a PNG, JPEG, GIF or WebP image." };
+  }
+  return { ok: true, contentType: actual, data, sha256: createHash("sha256").update(data).digest("hex") };
+}
+
 /** Stores an image once per content and returns its id. */
-export async function storeLogo(db: Db, logo: Extract<LogoFetch, { ok: true }>): Promise<string> {
+export async function storeLogo(db: Db | Tx, logo: Extract<LogoFetch, { ok: true }>): Promise<string> {
   const row = await db.clientLogo.upsert({
     where: { sha256: logo.sha256 },
     create: { sha256: logo.sha256, contentType: logo.contentType, data: new Uint8Array(logo.data) },

@@ -27,7 +27,7 @@ export async function recheckDueClients(db: Db, settings: FetchSettings, options
     UPDATE "Client" SET "cacheExpiresAt" = ${new Date(now.getTime() + LEASE_MS)}
     WHERE "id" IN (
       SELECT "id" FROM "Client"
-      WHERE "status" = 'APPROVED' AND ("cacheExpiresAt" IS NULL OR "cacheExpiresAt" <= ${now})
+      WHERE "status" = 'APPROVED' AND "kind" = 'CIMD' AND ("cacheExpiresAt" IS NULL OR "cacheExpiresAt" <= ${now})
       ORDER BY "cacheExpiresAt" ASC NULLS FIRST
       LIMIT ${options.limit ?? 50}
       FOR UPDATE SKIP LOCKED)

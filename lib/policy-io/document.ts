@@ -2,6 +2,8 @@ import { z } from "zod";
 import { stringify as stringifyYaml } from "yaml";
 import type { Db, Tx } from "@/lib/db/client";
 import { NotFoundError } from "@/lib/errors";
+import { PreRegisteredClientIdSchema, PreRegisteredDetailsSchema, ScopeListSchema } from "@/lib/clients/schemas";
+import { CLIENT_STATUSES } from "@/lib/clients/status";
 import { ClaimNameSchema, ClaimValueSchema, RoleNameSchema } from "@/lib/roles/roles";
 import { ScopeNameSchema } from "@/lib/scopes/scopes";
 import { IssuerUrlSchema, JwksUriSchema, ResourceUriSchema, ScopesSupportedSchema } from "@/lib/servers/servers";
@@ -81,6 +83,26 @@ const RoleEntrySchema = z.strictObject({
 });
 
 /**
+ * A pre-registered client as an admin described and reviewed it. CIMD
+ * clients are never in a file: their metadata is what the publisher serves,
+ * fetched and checked by Warden, not data a file could vouch for. The logo
+ * stays with the environment it was uploaded to.
+ */
+const ClientEntrySchema = z.strictObject({
+  clientId: PreRegisteredClientIdSchema,
+  ...PreRegisteredDetailsSchema.shape,
+  status: z.enum(CLIENT_STATUSES, `Choose a status: ${CLIENT_STATUSES.join(", ")}.`),
+  reviewNote: text(2000),
+  scopeCeiling: ScopeListSchema.transform((scopes) => [...new Set(scopes)].sort()),
+  restrictTools: z.boolean().default(false),
+  allowedTools: z
+    .array(z.string().trim().min(1).max(300))
+    .max(1_000)
+    .default([])
+    .transform((tools) => [...new Set(tools)].sort()),
+});
+
+/**
  * A whole environment's policy. The file is the complete truth for the kinds
  * it holds: importing it makes the environment match it exactly.
  */
@@ -91,6 +113,8 @@ export const PolicyDocumentSchema = z
     scopes: z.array(ScopeEntrySchema).default([]),
     servers: z.array(ServerEntrySchema).default([]),
     roles: z.array(RoleEntrySchema).default([]),
+    // Added after the first files were written: a file without it leaves the clients alone.
+    clients: z.array(ClientEntrySchema).optional(),
   })
   .superRefine((doc, ctx) => {
     const duplicate = (names: string[], path: (index: number) => (string | number)[], what: string) => {
@@ -107,6 +131,7 @@ export const PolicyDocumentSchema = z
       duplicate(server.tools.map((tool) => tool.name), (i) => ["servers", s, "tools", i, "name"], `tool on server "${server.name}"`),
     );
     duplicate(doc.roles.map((role) => role.name), (i) => ["roles", i, "name"], "role");
+    duplicate((doc.clients ?? []).map((client) => client.clientId), (i) => ["clients", i, "clientId"], "client");
 
     const scopes = new Set(doc.scopes.map((scope) => scope.name));
     const tools = new Map(doc.servers.map((server) => [server.name, new Set(server.tools.map((tool) => tool.name))]));
@@ -146,6 +171,8 @@ export type PolicyIds = {
   roles: Map<string, string>;
   /** By `${role}\u0000${server}\u0000${tool}`. */
   grants: Map<string, string>;
+  /** Pre-registered clients, by clientId. */
+  clients: Map<string, string>;
 };
 
 export const toolKey = (server: string, tool: string) => `${server}\u0000${tool}`;
@@ -161,7 +188,9 @@ export async function readPolicyState(tx: Tx, environmentId: string): Promise<{ 
     where: { environmentId },
     include: { grants: { include: { tool: { select: { name: true, server: { select: { name: true } } } } } } },
   });
-  const ids: PolicyIds = { scopes: new Map(), servers: new Map(), tools: new Map(), roles: new Map(), grants: new Map() };
+  const clients = await tx.client.findMany({ where: { environmentId, kind: "PRE_REGISTERED" } });
+  const ids: PolicyIds = { scopes: new Map(), servers: new Map(), tools: new Map(), roles: new Map(), grants: new Map(), clients: new Map() };
+  for (const client of clients) ids.clients.set(client.clientId, client.id);
   for (const scope of scopes) ids.scopes.set(scope.name, scope.id);
   for (const server of servers) {
     ids.servers.set(server.name, server.id);
@@ -208,6 +237,20 @@ export async function readPolicyState(tx: Tx, environmentId: string): Promise<{ 
           .sort((a, b) => (toolKey(a.server, a.tool) < toolKey(b.server, b.tool) ? -1 : 1)),
       }))
       .sort(byName),
+    clients: clients
+      .map((client) => ({
+        clientId: client.clientId,
+        displayName: client.displayName ?? client.clientId,
+        owner: client.owner ?? "",
+        description: client.description,
+        redirectUris: [...client.redirectUris],
+        status: client.status,
+        reviewNote: client.reviewNote,
+        scopeCeiling: [...client.scopeCeiling].sort(),
+        restrictTools: client.restrictTools,
+        allowedTools: [...client.allowedTools].sort(),
+      }))
+      .sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0)),
   };
   return { doc, ids };
 }

@@ -58,6 +58,20 @@ const policy: PolicyDocument = {
       ],
     },
   ],
+  clients: [],
+};
+
+const salesAssistant = {
+  clientId: "0oa1b2c3d4",
+  displayName: "Sales assistant",
+  owner: "Revenue platform team",
+  description: "Answers account questions",
+  redirectUris: ["https://agents.example.com/callback"],
+  status: "APPROVED" as const,
+  reviewNote: "Reviewed with security",
+  scopeCeiling: ["tools:sales.read"],
+  restrictTools: true,
+  allowedTools: ["sales/lookup"],
 };
 
 describeEachDatabase("policy import", (t) => {
@@ -179,5 +193,67 @@ describeEachDatabase("policy import", (t) => {
     expect(await exportPolicy(t.db, dev.id)).toEqual(fromDev);
     const [event] = await t.db.auditEvent.findMany({ where: { action: "policy.imported" }, orderBy: { ts: "desc" }, take: 1 });
     expect(event).toMatchObject({ environmentId: staging.id, details: { source: "promotion", from: "dev" } });
+  });
+
+  it("exports and imports pre-registered clients with their description, status and limits, so an export round-trips", async () => {
+    const env = await environment("dev");
+    const withClient: PolicyDocument = { ...policy, clients: [salesAssistant] };
+    const plan = await planPolicyImport(t.db, env.id, withClient);
+    expect(plan.clients).toEqual({ create: ["0oa1b2c3d4"], update: [], delete: [] });
+    await applyPolicyImport(t.db, actor, env.id, withClient, plan.hash);
+
+    expect(await t.db.client.findFirstOrThrow()).toMatchObject({ kind: "PRE_REGISTERED", status: "APPROVED", owner: "Revenue platform team", reviewedAt: expect.any(Date) });
+    const exported = await exportPolicy(t.db, env.id);
+    expect(exported.clients).toEqual([salesAssistant]);
+    for (const format of ["json", "yaml"] as const) expect(parsePolicy(serializePolicy(exported, format), format)).toEqual({ ok: true, doc: exported });
+    expect(planIsEmpty(await planPolicyImport(t.db, env.id, exported))).toBe(true);
+    const [event] = await t.db.auditEvent.findMany({ where: { action: "policy.imported" } });
+    expect(event!.details).toMatchObject({ counts: { clients: { created: 1 } } });
+  });
+
+  it("plans a suspension and an edit by field, and deletes a pre-registered client the file no longer lists", async () => {
+    const env = await environment("dev");
+    await importInto(env.id, { ...policy, clients: [salesAssistant, { ...salesAssistant, clientId: "retired-agent", displayName: "Retired" }] });
+    const edited: PolicyDocument = { ...policy, clients: [{ ...salesAssistant, status: "SUSPENDED", owner: "Sales engineering" }] };
+    const plan = await planPolicyImport(t.db, env.id, edited);
+    expect(plan.clients).toEqual({ create: [], update: [{ name: "0oa1b2c3d4", fields: ["owner", "status"] }], delete: ["retired-agent"] });
+    await applyPolicyImport(t.db, actor, env.id, edited, plan.hash);
+    expect(await t.db.client.findMany({ select: { clientId: true, status: true, version: true } })).toEqual([{ clientId: "0oa1b2c3d4", status: "SUSPENDED", version: 2 }]);
+  });
+
+  it("never exports, imports or deletes CIMD clients, and a file without a clients list leaves clients alone", async () => {
+    const env = await environment("dev");
+    await t.db.client.create({ data: { environmentId: env.id, clientId: "https://agent.example/client.json", status: "APPROVED" } });
+    await importInto(env.id, { ...policy, clients: [salesAssistant] });
+    expect((await exportPolicy(t.db, env.id)).clients!.map((client) => client.clientId)).toEqual(["0oa1b2c3d4"]);
+
+    // A file written before clients were exported: neither kind is touched.
+    const { clients: _clients, ...older } = policy;
+    void _clients;
+    expect((await planPolicyImport(t.db, env.id, older)).clients).toEqual({ create: [], update: [], delete: [] });
+    // An explicit empty list removes the pre-registered client, never the CIMD one.
+    await importInto(env.id, { ...policy, clients: [] });
+    expect(await t.db.client.findMany({ select: { clientId: true } })).toEqual([{ clientId: "https://agent.example/client.json" }]);
+
+    const cimdInFile = parsePolicy(JSON.stringify({ ...policy, clients: [{ ...salesAssistant, clientId: "https://agent.example/client.json" }] }), "json");
+    expect(cimdInFile).toMatchObject({ ok: false, errors: [expect.objectContaining({ path: "clients[0].clientId", message: expect.stringMatching(/register it as a CIMD client/) })] });
+  });
+
+  it("promotes pre-registered clients from dev into staging with their status", async () => {
+    const dev = await environment("dev");
+    const staging = await environment("staging");
+    await importInto(dev.id, { ...policy, clients: [salesAssistant] });
+    const fromDev = await exportPolicy(t.db, dev.id);
+    const plan = await planPolicyImport(t.db, staging.id, fromDev);
+    expect(plan.clients.create).toEqual(["0oa1b2c3d4"]);
+    await applyPolicyImport(t.db, actor, staging.id, fromDev, plan.hash, { kind: "promotion", from: "dev" });
+    expect(await t.db.client.findFirstOrThrow({ where: { environmentId: staging.id } })).toMatchObject({ kind: "PRE_REGISTERED", status: "APPROVED", scopeCeiling: ["tools:sales.read"] });
+  });
+
+  it("refuses a file that lists the same client twice, or one with a bad status, at the line of the problem", async () => {
+    const twice = parsePolicy(JSON.stringify({ ...policy, clients: [salesAssistant, salesAssistant] }, null, 2), "json");
+    expect(twice).toMatchObject({ ok: false, errors: [expect.objectContaining({ path: "clients[1].clientId", message: 'The client "0oa1b2c3d4" appears twice.', line: expect.any(Number) })] });
+    const badStatus = parsePolicy(JSON.stringify({ ...policy, clients: [{ ...salesAssistant, status: "TRUSTED" }] }, null, 2), "json");
+    expect(badStatus).toMatchObject({ ok: false, errors: [expect.objectContaining({ path: "clients[0].status", message: expect.stringMatching(/^Choose a status/) })] });
   });
 });

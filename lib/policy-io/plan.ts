@@ -6,7 +6,7 @@ import { DomainError } from "@/lib/errors";
 import { approvedDefinition, laterFieldsOf, toolDefinitionHash } from "@/lib/tools/definition-hash";
 import { grantKey, readPolicyState, toolKey, type PolicyDocument, type PolicyIds } from "./document";
 
-export const POLICY_KINDS = ["scopes", "servers", "tools", "roles", "grants"] as const;
+export const POLICY_KINDS = ["scopes", "servers", "tools", "roles", "grants", "clients"] as const;
 export type PolicyKind = (typeof POLICY_KINDS)[number];
 
 /** One object as the admin recognises it: "support", "sales/lookup", "support → sales/lookup". */
@@ -52,10 +52,19 @@ type FlatPolicy = {
   tools: Map<string, PolicyDocument["servers"][number]["tools"][number] & { server: string }>;
   roles: Map<string, Omit<PolicyDocument["roles"][number], "grants">>;
   grants: Map<string, { role: string; server: string; tool: string; requiredScopes: string[] }>;
+  clients: Map<string, NonNullable<PolicyDocument["clients"]>[number]>;
 };
 
+const CLIENT_FIELDS = ["displayName", "owner", "description", "redirectUris", "status", "reviewNote", "scopeCeiling", "restrictTools", "allowedTools"] as const;
+
+/** A file without a clients list leaves the environment's clients as they are (files written before clients could be exported). */
+function withClientsOf(current: PolicyDocument, wanted: PolicyDocument): PolicyDocument {
+  return wanted.clients === undefined ? { ...wanted, clients: current.clients } : wanted;
+}
+
 function flatten(doc: PolicyDocument): FlatPolicy {
-  const flat: FlatPolicy = { scopes: new Map(), servers: new Map(), tools: new Map(), roles: new Map(), grants: new Map() };
+  const flat: FlatPolicy = { scopes: new Map(), servers: new Map(), tools: new Map(), roles: new Map(), grants: new Map(), clients: new Map() };
+  for (const client of doc.clients ?? []) flat.clients.set(client.clientId, client);
   for (const scope of doc.scopes) flat.scopes.set(scope.name, scope);
   for (const { tools, ...server } of doc.servers) {
     flat.servers.set(server.name, server);
@@ -82,7 +91,8 @@ const relabel = (plan: KindPlan, show: (key: string) => string): KindPlan => ({
   delete: plan.delete.map(show),
 });
 
-function computePlan(current: PolicyDocument, wanted: PolicyDocument): PolicyPlan {
+function computePlan(current: PolicyDocument, file: PolicyDocument): PolicyPlan {
+  const wanted = withClientsOf(current, file);
   const from = flatten(current);
   const to = flatten(wanted);
   const changes = {
@@ -91,6 +101,7 @@ function computePlan(current: PolicyDocument, wanted: PolicyDocument): PolicyPla
     tools: relabel(diff(from.tools, to.tools, ["title", "description", "inputSchema", "annotations", "riskTier", "enabled", "requiresApproval"]), showTool),
     roles: diff(from.roles, to.roles, ["description", "claimName", "claimValue"]),
     grants: relabel(diff(from.grants, to.grants, ["requiredScopes"]), showGrant),
+    clients: diff(from.clients, to.clients, [...CLIENT_FIELDS]),
   };
   // The environment key in the file is informational (promotion imports dev's file into prod).
   return { ...changes, hash: `sha256:${sha256Hex(canonicalJson({ changes, wanted: { ...wanted, environment: null } }))}` };
@@ -129,7 +140,7 @@ export async function applyPolicyImport(
       const plan = computePlan(state.doc, doc);
       if (plan.hash !== expectedPlanHash) throw new StalePlanError(plan);
       if (planIsEmpty(plan)) return plan;
-      await writeChanges(tx, environmentId, state.ids, state.doc, doc);
+      await writeChanges(tx, actor, environmentId, state.ids, state.doc, withClientsOf(state.doc, doc));
       await recordAdminEvent(tx, actor, {
         action: "policy.imported",
         target: `environment:${environmentId}`,
@@ -147,7 +158,7 @@ export async function applyPolicyImport(
     });
 }
 
-async function writeChanges(tx: Tx, environmentId: string, ids: PolicyIds, current: PolicyDocument, wanted: PolicyDocument): Promise<void> {
+async function writeChanges(tx: Tx, actor: AuditActor, environmentId: string, ids: PolicyIds, current: PolicyDocument, wanted: PolicyDocument): Promise<void> {
   const from = flatten(current);
   const to = flatten(wanted);
   const bump = { version: { increment: 1 } } as const;
@@ -158,6 +169,7 @@ async function writeChanges(tx: Tx, environmentId: string, ids: PolicyIds, curre
   for (const key of from.tools.keys()) if (!to.tools.has(key) && to.servers.has(from.tools.get(key)!.server)) await tx.tool.delete({ where: { id: ids.tools.get(key)! } });
   for (const name of from.servers.keys()) if (!to.servers.has(name)) await tx.mcpServer.delete({ where: { id: ids.servers.get(name)! } });
   for (const name of from.scopes.keys()) if (!to.scopes.has(name)) await tx.scope.delete({ where: { id: ids.scopes.get(name)! } });
+  for (const clientId of from.clients.keys()) if (!to.clients.has(clientId)) await tx.client.delete({ where: { id: ids.clients.get(clientId)! } });
 
   for (const [name, scope] of to.scopes) {
     const id = ids.scopes.get(name);
@@ -205,6 +217,17 @@ async function writeChanges(tx: Tx, environmentId: string, ids: PolicyIds, curre
     const id = ids.roles.get(name);
     if (!id) ids.roles.set(name, (await tx.role.create({ data: { environmentId, name, ...data } })).id);
     else if (!same(from.roles.get(name), role)) await tx.role.update({ where: { id }, data: { ...data, ...bump } });
+  }
+  const reviewerId = to.clients.size ? ((await tx.admin.findUnique({ where: { id: actor.id }, select: { id: true } }))?.id ?? null) : null;
+  for (const [clientId, client] of to.clients) {
+    const id = ids.clients.get(clientId);
+    const existing = from.clients.get(clientId);
+    if (existing && same(existing, client)) continue;
+    // Whoever applies the import decided the status it sets, as a review in the UI would record.
+    const reviewed = !existing || existing.status !== client.status ? { reviewedById: client.status === "PENDING" ? null : reviewerId, reviewedAt: client.status === "PENDING" ? null : new Date() } : {};
+    const data = { ...client, ...reviewed };
+    if (!id) await tx.client.create({ data: { environmentId, kind: "PRE_REGISTERED", ...data } });
+    else await tx.client.update({ where: { id }, data: { ...data, ...bump } });
   }
   for (const [key, grant] of to.grants) {
     const id = ids.grants.get(key);

@@ -71,10 +71,10 @@ export function decide(snapshot: PolicySnapshot, request: DecisionRequest): Deci
 
   if (!client) return deny("unknown_client", `The client ${request.clientId || "(none)"} is not registered in ${snapshot.environment}. Only registered, approved clients may call tools.`);
   if (client.status !== "APPROVED") {
-    return deny("client_not_approved", `The client ${client.clientId} is ${CLIENT_STATUS_WORDS[client.status]}; only approved clients may call tools.`);
+    return deny("client_not_approved", `${clientLabel(client)} is ${CLIENT_STATUS_WORDS[client.status]}; only approved clients may call tools.`);
   }
   if (client.restrictTools && !client.allowedTools.includes(toolLabel)) {
-    return deny("client_tool_not_allowed", `The client ${client.clientId} is limited to specific tools, and ${toolLabel} is not one of them.`);
+    return deny("client_tool_not_allowed", `${clientLabel(client)} is limited to specific tools, and ${toolLabel} is not one of them.`);
   }
 
   const held = new Set(matchedRoles);
@@ -118,6 +118,11 @@ export function decide(snapshot: PolicySnapshot, request: DecisionRequest): Deci
 function scopesWithinCeiling(scopes: readonly string[], client: PolicyClient | undefined): string[] {
   const ceiling = client && client.scopeCeiling.length > 0 ? new Set(client.scopeCeiling) : null;
   return [...new Set(scopes)].filter((scope) => scope !== "" && (!ceiling || ceiling.has(scope))).sort();
+}
+
+// Says which kind, so an admin reading a denial knows where the client is described.
+function clientLabel(client: PolicyClient): string {
+  return client.kind === "PRE_REGISTERED" ? `The pre-registered client ${client.clientId}` : `The client ${client.clientId}`;
 }
 
 const CLIENT_STATUS_WORDS: Record<PolicyClient["status"], string> = {

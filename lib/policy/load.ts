@@ -36,7 +36,7 @@ export async function loadPolicySnapshot(db: Db, environmentId: string): Promise
         where: { role: { environmentId } },
         select: { requiredScopes: true, role: { select: { name: true } }, tool: { select: { name: true, server: { select: { name: true } } } } },
       }),
-      db.client.findMany({ where: { environmentId }, select: { clientId: true, status: true, scopeCeiling: true, restrictTools: true, allowedTools: true } }),
+      db.client.findMany({ where: { environmentId }, select: { clientId: true, kind: true, status: true, scopeCeiling: true, restrictTools: true, allowedTools: true } }),
     ],
     { isolationLevel: "RepeatableRead" },
   );
@@ -63,6 +63,7 @@ export async function loadPolicySnapshot(db: Db, environmentId: string): Promise
     clients: clients
       .map((client) => ({
         clientId: client.clientId,
+        ...(client.kind === "PRE_REGISTERED" ? { kind: client.kind } : {}),
         status: client.status,
         scopeCeiling: [...client.scopeCeiling].sort(),
         restrictTools: client.restrictTools,

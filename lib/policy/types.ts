@@ -7,6 +7,14 @@
 export const CLIENT_STATUSES = ["PENDING", "APPROVED", "REJECTED", "SUSPENDED"] as const;
 export type ClientStatus = (typeof CLIENT_STATUSES)[number];
 
+/**
+ * CIMD: the client_id is a metadata document URL. PRE_REGISTERED: an opaque
+ * id the IdP issued (Okta's "0oa…", an Entra application id), which arrives
+ * in the token's azp or client_id claim. Both are matched exactly.
+ */
+export const CLIENT_KINDS = ["CIMD", "PRE_REGISTERED"] as const;
+export type ClientKind = (typeof CLIENT_KINDS)[number];
+
 export const RISK_TIERS = ["LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
 export type RiskTier = (typeof RISK_TIERS)[number];
 
@@ -41,8 +49,13 @@ export type PolicyGrant = {
 };
 
 export type PolicyClient = {
-  /** The CIMD URL, compared as an exact string. */
+  /** The CIMD URL or the IdP-issued id, compared as an exact string. */
   clientId: string;
+  /**
+   * Present only for PRE_REGISTERED: absent means CIMD, so configs published
+   * before kinds existed read the same and keep their content hash.
+   */
+  kind?: ClientKind;
   status: ClientStatus;
   /** When non-empty, token scopes outside it are ignored. Empty: no ceiling. */
   scopeCeiling: string[];

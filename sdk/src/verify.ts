@@ -74,7 +74,7 @@ const DocumentSchema = z.object({
         roles: z.array(z.object({ name: z.string(), claimName: z.string(), claimValue: z.string() }).loose()),
         grants: z.array(z.object({ role: z.string(), server: z.string(), tool: z.string(), requiredScopes: z.array(z.string()) }).loose()),
         clients: z.array(
-          z.object({ clientId: z.string(), status: z.string(), scopeCeiling: z.array(z.string()), restrictTools: z.boolean(), allowedTools: z.array(z.string()) }).loose(),
+          z.object({ clientId: z.string(), kind: z.string().optional(), status: z.string(), scopeCeiling: z.array(z.string()), restrictTools: z.boolean(), allowedTools: z.array(z.string()) }).loose(),
         ),
       })
       .loose(),

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { requireAdmin } from "@/lib/auth/session";
+import { preRegisteredClientNames } from "@/lib/clients/clients";
 import { getDb } from "@/lib/db/client";
 import { environmentFromParams } from "@/lib/environments/current";
 import { decide } from "@/lib/policy/decide";
@@ -24,7 +25,7 @@ export default async function TestAccessPage({
   await requireAdmin("VIEWER");
   const environment = await environmentFromParams(params);
   const input = parseTestAccessQuery(await searchParams);
-  const snapshot = await loadPolicySnapshot(getDb(), environment.id);
+  const [snapshot, names] = await Promise.all([loadPolicySnapshot(getDb(), environment.id), preRegisteredClientNames(getDb(), environment.id)]);
   const header = (
     <PageHeader
       title="Test access"
@@ -62,7 +63,7 @@ export default async function TestAccessPage({
             // A new URL is a new question: remount so that the fields show what the URL says.
             key={JSON.stringify(input.query)}
             tools={snapshot.tools}
-            clients={snapshot.clients.map(({ clientId, status }) => ({ clientId, status }))}
+            clients={snapshot.clients.map(({ clientId, status, kind }) => ({ clientId, status, kind, name: names.get(clientId) ?? null }))}
             roles={snapshot.roles}
             query={input.query}
             fieldErrors={input.fieldErrors}

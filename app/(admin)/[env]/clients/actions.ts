@@ -10,6 +10,12 @@ import { applyMetadataRefresh, deleteClient, DeleteClientSchema, getClient, regi
 import { fetchSettingsFromEnv } from "@/lib/clients/fetch-settings";
 import { attachLogo } from "@/lib/clients/logo";
 import { previewClient, type ClientPreview } from "@/lib/clients/preview";
+import {
+  registerPreRegisteredClient,
+  RegisterPreRegisteredClientSchema,
+  updatePreRegisteredClient,
+  UpdatePreRegisteredClientSchema,
+} from "@/lib/clients/pre-registered";
 import { applyTrustPolicy, evaluateTrustPolicy, getTrustPolicy, TrustPolicySchema, updateTrustPolicy } from "@/lib/clients/trust-policy";
 import { getDb } from "@/lib/db/client";
 import { DomainError } from "@/lib/errors";
@@ -57,15 +63,36 @@ export async function registerClientAction(input: unknown) {
   });
 }
 
+const RegisterPreRegisteredInputSchema = RegisterPreRegisteredClientSchema.extend({ environment: EnvironmentKeySchema });
+
+export async function registerPreRegisteredClientAction(input: unknown) {
+  return runAdminAction("ADMIN", RegisterPreRegisteredInputSchema, input, async (admin, data) => {
+    const client = await registerPreRegisteredClient(getDb(), await actorFrom(admin), await environmentId(data.environment), data);
+    revalidatePath(`/${data.environment}/clients`);
+    return { id: client.id, status: client.status };
+  });
+}
+
+const UpdatePreRegisteredInputSchema = UpdatePreRegisteredClientSchema.extend({ environment: EnvironmentKeySchema });
+
+export async function updatePreRegisteredClientAction(input: unknown) {
+  return runAdminAction("ADMIN", UpdatePreRegisteredInputSchema, input, async (admin, data) => {
+    const client = await updatePreRegisteredClient(getDb(), await actorFrom(admin), await environmentId(data.environment), data);
+    revalidatePath(`/${data.environment}/clients`);
+    return { version: client.version };
+  });
+}
+
 const ReviewInputSchema = ReviewClientSchema.extend({ environment: EnvironmentKeySchema });
 
 export async function reviewClientAction(input: unknown) {
   return runAdminAction("ADMIN", ReviewInputSchema, input, async (admin, data) => {
     const envId = await environmentId(data.environment);
     let validity = { approvable: true, reason: undefined as string | undefined };
-    if (data.decision === "approve") {
+    // A pre-registered client has no document: the admin's description is what is approved.
+    const stored = data.decision === "approve" ? await getClient(getDb(), envId, data.id) : null;
+    if (stored?.kind === "CIMD") {
       // Approval is judged on the document as it is now, not as it was stored.
-      const stored = await getClient(getDb(), envId, data.id);
       const preview = await reviewablePreview(data.environment, stored.clientId, { logo: false });
       if (preview.metadataHash !== stored.metadataHash) {
         validity = { approvable: false, reason: "The client's metadata changed since it was last fetched. Refresh it and review the changes first." };
@@ -95,6 +122,7 @@ export async function refreshClientAction(input: unknown) {
   return runAdminAction("ADMIN", RefreshInputSchema, input, async (admin, data) => {
     const envId = await environmentId(data.environment);
     const stored = await getClient(getDb(), envId, data.id);
+    if (stored.kind !== "CIMD") throw new DomainError("A pre-registered client has no metadata document to refresh; edit its details instead.");
     const preview = await attachLogo(getDb(), await previewClient(stored.clientId, fetchSettingsFromEnv()), fetchSettingsFromEnv());
     const outcome = await applyMetadataRefresh(getDb(), await actorFrom(admin), envId, data.id, preview);
     revalidatePath(`/${data.environment}/clients`);

@@ -36,7 +36,7 @@ export default async function ClientsPage({
     <>
       <PageHeader
         title="Clients"
-        description={`Agents that identify themselves by a Client ID Metadata Document URL. Only approved clients reach ${environment.name}'s MCP servers.${pending ? ` ${pending} waiting for review.` : ""}`}
+        description={`Agents that identify themselves by a Client ID Metadata Document URL (CIMD) or by an id your IdP issued (pre-registered). Only approved clients reach ${environment.name}'s MCP servers.${pending ? ` ${pending} waiting for review.` : ""}`}
         actions={
           canMutate(admin.role) ? (
             <Button asChild>

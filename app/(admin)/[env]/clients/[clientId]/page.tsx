@@ -14,7 +14,9 @@ import { Badge } from "@/components/ui/badge";
 import { PageHeader } from "@/components/ui/page-header";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { ClientPreviewCard } from "@/components/clients/client-preview-card";
-import { STATUS_TONE } from "@/components/clients/clients-table";
+import { KindBadge, STATUS_TONE } from "@/components/clients/clients-table";
+import { EditPreRegisteredForm } from "@/components/clients/edit-pre-registered-form";
+import { PreRegisteredDetailsCard } from "@/components/clients/pre-registered-details-card";
 import { ReviewClientForm } from "@/components/clients/review-client-form";
 import { DeleteClientButton } from "@/components/clients/delete-client-button";
 
@@ -29,14 +31,18 @@ export default async function ClientPage({ params }: { params: Promise<{ env: st
     if (error instanceof NotFoundError) notFound();
     throw error;
   });
+  const preRegistered = client.kind === "PRE_REGISTERED";
   const stored = storedPreview(client);
-  const preview = applyTrustPolicy(stored, evaluateTrustPolicy(await getTrustPolicy(getDb(), environment.id), stored));
+  // A trust policy judges fetched documents by domain; a pre-registered client has neither.
+  const preview = preRegistered ? stored : applyTrustPolicy(stored, evaluateTrustPolicy(await getTrustPolicy(getDb(), environment.id), stored));
+  const label = preRegistered ? `${client.displayName ?? client.clientId} (${client.clientId})` : preview.name ? `${preview.name} (${preview.hostname})` : preview.hostname;
   return (
     <>
       <PageHeader
-        title={preview.name ?? preview.hostname}
+        title={preRegistered ? (client.displayName ?? client.clientId) : (preview.name ?? preview.hostname)}
         description={
           <span className="flex flex-wrap items-center gap-2">
+            <KindBadge kind={client.kind} />
             <Badge tone={STATUS_TONE[client.status]}>{client.status}</Badge>
             {client.reviewedAt ? (
               <span>
@@ -53,7 +59,7 @@ export default async function ClientPage({ params }: { params: Promise<{ env: st
         }
       />
       <div className="grid gap-6 xl:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
-        <ClientPreviewCard preview={preview} />
+        {preRegistered ? <PreRegisteredDetailsCard client={client} /> : <ClientPreviewCard preview={preview} />}
         {canMutate(admin.role) ? (
           <div className="space-y-6">
           <ReviewClientForm
@@ -66,10 +72,26 @@ export default async function ClientPage({ params }: { params: Promise<{ env: st
               restrictTools: client.restrictTools,
               allowedTools: client.allowedTools,
               reviewNote: client.reviewNote,
-              approvable: preview.fetched && preview.errors.length === 0,
+              // What an admin described needs no fetch to be approvable.
+              approvable: preRegistered || (preview.fetched && preview.errors.length === 0),
+              refreshable: !preRegistered,
             }}
           />
-          <DeleteClientButton environment={environment.key} client={{ id: client.id, version: client.version, label: preview.name ? `${preview.name} (${preview.hostname})` : preview.hostname }} />
+          {preRegistered ? (
+            <EditPreRegisteredForm
+              environment={environment.key}
+              client={{
+                id: client.id,
+                version: client.version,
+                displayName: client.displayName,
+                owner: client.owner,
+                description: client.description,
+                redirectUris: client.redirectUris,
+                hasLogo: client.logoId !== null,
+              }}
+            />
+          ) : null}
+          <DeleteClientButton environment={environment.key} client={{ id: client.id, version: client.version, label }} />
           </div>
         ) : (
           <div className="rounded-lg border bg-surface p-5 text-sm">

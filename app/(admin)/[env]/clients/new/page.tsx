@@ -3,28 +3,36 @@ import Link from "next/link";
 import { requireAdmin } from "@/lib/auth/session";
 import { environmentFromParams } from "@/lib/environments/current";
 import { PageHeader } from "@/components/ui/page-header";
-import { RegisterClientForm } from "@/components/clients/register-client-form";
+import { RegisterKindChooser } from "@/components/clients/register-kind-chooser";
 
 export const metadata: Metadata = { title: "Register a client" };
 
-export default async function RegisterClientPage({ params }: { params: Promise<{ env: string }> }) {
+export default async function RegisterClientPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ env: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   await requireAdmin("ADMIN");
   const environment = await environmentFromParams(params);
+  // ?kind=pre-registered opens the second form, so a link can lead straight to it.
+  const initialKind = (await searchParams).kind === "pre-registered" ? "PRE_REGISTERED" : "CIMD";
   return (
     <>
       <PageHeader
         title="Register a client"
         description={
           <>
-            Paste the client_id URL an agent identifies itself with. Warden fetches its metadata safely, checks every rule, and shows
-            you what it claims before anything is created in {environment.name}.{" "}
+            An agent identifies itself by a client_id: either a metadata document URL, which Warden fetches safely, checks and shows you, or an
+            id your IdP issued, which you describe. Nothing is created in {environment.name} until you decide.{" "}
             <Link href={`/${environment.key}/clients`} className="text-primary hover:underline">
               Back to clients
             </Link>
           </>
         }
       />
-      <RegisterClientForm environment={environment.key} />
+      <RegisterKindChooser environment={environment.key} initialKind={initialKind} />
     </>
   );
 }
