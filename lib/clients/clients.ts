@@ -126,6 +126,23 @@ function assertApprovable(preview: ClientPreview) {
   }
 }
 
+/** The review recorded with a registration that decides at once, and the limits chosen with it (both kinds of client). */
+export function registrationReview(
+  actor: AuditActor,
+  status: (typeof STATUS_OF)[keyof typeof STATUS_OF],
+  input: { note?: string | null; scopeCeiling: string[]; restrictTools: boolean; allowedTools: string[] },
+) {
+  const reviewed = status !== "PENDING";
+  return {
+    reviewedById: reviewed ? actor.id : null,
+    reviewedAt: reviewed ? new Date() : null,
+    reviewNote: input.note || null,
+    scopeCeiling: input.scopeCeiling,
+    restrictTools: input.restrictTools,
+    allowedTools: input.allowedTools,
+  };
+}
+
 /** Adds a client from a fresh preview: approved, rejected, or kept pending for later. */
 export async function registerClient(db: Db, actor: AuditActor, environmentId: string, input: z.infer<typeof RegisterClientSchema>, preview: ClientPreview) {
   if (preview.clientId !== input.clientId) throw new DomainError("The preview is for another URL. Fetch it again.");
@@ -134,7 +151,6 @@ export async function registerClient(db: Db, actor: AuditActor, environmentId: s
   return db.$transaction(async (tx) => {
     const existing = await tx.client.findUnique({ where: { environmentId_clientId: { environmentId, clientId: input.clientId } }, select: { id: true } });
     if (existing) throw new DomainError("This client is already registered in this environment.", { clientId: ["Already registered: open it from the list."] });
-    const reviewed = status !== "PENDING";
     const client = await tx.client.create({
       data: {
         environmentId,
@@ -145,12 +161,7 @@ export async function registerClient(db: Db, actor: AuditActor, environmentId: s
         warnings: [...preview.warnings, ...preview.errors] as unknown as Prisma.InputJsonValue,
         fetchedAt: preview.fetched ? new Date(preview.fetchedAt) : null,
         cacheExpiresAt: preview.cacheExpiresAt ? new Date(preview.cacheExpiresAt) : null,
-        reviewedById: reviewed ? actor.id : null,
-        reviewedAt: reviewed ? new Date() : null,
-        reviewNote: input.note || null,
-        scopeCeiling: input.scopeCeiling,
-        restrictTools: input.restrictTools,
-        allowedTools: input.allowedTools,
+        ...registrationReview(actor, status, input),
         ...logoColumns(preview),
       },
     });

@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Db } from "@/lib/db/client";
 import { recordAdminEvent, type AuditActor } from "@/lib/audit/record";
 import { DomainError, NotFoundError, StaleWriteError } from "@/lib/errors";
-import { REGISTER_ACTION, ReviewDecisionSchema, STATUS_OF } from "./clients";
+import { REGISTER_ACTION, registrationReview, ReviewDecisionSchema, STATUS_OF } from "./clients";
 import { checkUploadedLogo, LOGO_MAX_BYTES, storeLogo } from "./logo";
 import { PreRegisteredClientIdSchema, PreRegisteredDetailsSchema } from "./schemas";
 
@@ -51,7 +51,6 @@ export async function registerPreRegisteredClient(db: Db, actor: AuditActor, env
     const existing = await tx.client.findUnique({ where: { environmentId_clientId: { environmentId, clientId: input.clientId } }, select: { id: true } });
     if (existing) throw new DomainError("This client is already registered in this environment.", { clientId: ["Already registered: open it from the list."] });
     const logoId = logo ? await storeLogo(tx, logo) : null;
-    const reviewed = status !== "PENDING";
     const client = await tx.client.create({
       data: {
         environmentId,
@@ -63,12 +62,7 @@ export async function registerPreRegisteredClient(db: Db, actor: AuditActor, env
         description: input.description,
         redirectUris: input.redirectUris,
         logoId,
-        reviewedById: reviewed ? actor.id : null,
-        reviewedAt: reviewed ? new Date() : null,
-        reviewNote: input.note || null,
-        scopeCeiling: input.scopeCeiling,
-        restrictTools: input.restrictTools,
-        allowedTools: input.allowedTools,
+        ...registrationReview(actor, status, input),
       },
     });
     await recordAdminEvent(tx, actor, {
