@@ -61,6 +61,21 @@ describe("parsePolicy", () => {
     expect(result.errors[0]!.column).toBeGreaterThan(0);
   });
 
+  it("refuses a YAML file nested past the input rules' depth, flow or block, without overflowing the stack", () => {
+    const flow = `${"[".repeat(10_000)}${"]".repeat(10_000)}`;
+    const block = Array.from({ length: 40 }, (_, depth) => `${"  ".repeat(depth)}k${depth}:`).join("\n") + " 1\n";
+    for (const text of [flow, block]) {
+      const result = parsePolicy(text, "yaml");
+      expect(result).toEqual({ ok: false, errors: [{ line: 1, path: "", message: "The file nests deeper than 32 levels; a policy file never needs that." }] });
+    }
+  });
+
+  it("refuses U+0000 in a YAML file by the shared text rule", () => {
+    const result = parsePolicy('apiVersion: "warden/policy/v1\0"\n', "yaml");
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.errors[0]!.message).toMatch(/U\+0000/);
+  });
+
   it("refuses a duplicate YAML key at its line", () => {
     const broken = yaml.replace("    claimName: roles\n", "    claimName: roles\n    claimName: groups\n");
     const result = parsePolicy(broken, "yaml");

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { LineCounter, isNode, parseDocument, type Document } from "yaml";
 import { parseJsonSource } from "@/lib/tools/json-source";
+import { jsonProblem, MAX_JSON_DEPTH } from "@/lib/input/rules";
 import { PolicyDocumentSchema, type PolicyDocument, type PolicySerialization } from "./document";
 
 export type PolicyProblem = { line: number; column?: number; path: string; message: string };
@@ -36,13 +37,23 @@ function parseJson(text: string): PolicyParseResult {
   return validate(parsed.value, (path) => ({ line: parsed.lineOf(pointer(path)) }));
 }
 
+const tooDeep = (): PolicyParseResult => ({ ok: false, errors: [{ line: 1, path: "", message: `The file nests deeper than ${MAX_JSON_DEPTH} levels; a policy file never needs that.` }] });
+
 function parseYaml(text: string): PolicyParseResult {
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
+  let document: Document;
+  try {
+    document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
+  } catch (error) {
+    // The YAML parser recurses into nested collections; a file nested thousands deep exhausts the stack.
+    if (error instanceof RangeError) return tooDeep();
+    throw error;
+  }
   const at = (offset: number) => {
     const position = lineCounter.linePos(offset);
     return { line: position.line, column: position.col };
   };
+  if (document.errors.some((error) => /call stack/i.test(error.message))) return tooDeep();
   if (document.errors.length > 0) {
     return {
       ok: false,
@@ -53,9 +64,13 @@ function parseYaml(text: string): PolicyParseResult {
   try {
     value = document.toJS({ maxAliasCount: 100 });
   } catch (error) {
+    if (error instanceof RangeError) return tooDeep();
     // Alias expansion beyond the limit (a "billion laughs" file) ends here.
     return { ok: false, errors: [{ line: 1, path: "", message: `Invalid YAML: ${firstLine(error instanceof Error ? error.message : String(error))}` }] };
   }
+  // The same rules as every JSON input (depth, U+0000, lone surrogates) before anything walks the value recursively.
+  const problem = jsonProblem(value);
+  if (problem) return problem.includes("deeper than") ? tooDeep() : { ok: false, errors: [{ line: 1, path: "", message: `The file is not acceptable: ${problem}.` }] };
   return validate(value, (path) => at(offsetOf(document, path)));
 }
 
