@@ -111,7 +111,8 @@ describe("against a real Warden", () => {
       return fetch(input, init);
     };
     const audit = reporter({ url: warden.base, apiKey: warden.apiKey, fetch: watching, ...quick });
-    const event = audit.record({ ...good("  spaced actor  "), reason: "two\nlines ", details: { note: "  kept  ", emoji: "🦀" } });
+    // Warden refuses leading or trailing whitespace in a field rather than trimming it, so the spacing here is inside.
+    const event = audit.record({ ...good("spaced   actor"), reason: "two\n  lines", details: { note: "  kept  ", emoji: "🦀" } });
     await audit.flush();
     expect(audit.stats()).toMatchObject({ sent: 1, dropped: { total: 0 } });
     const sent = JSON.parse(gunzipSync(requests[0] as Buffer).toString("utf8")) as { events: unknown[] };
