@@ -130,7 +130,7 @@ it("serves config from memory through a database outage, answers ingestion 503 w
   // (A batch sent just as the database returns may still meet a dropped connection: it too is a 503, and retried.)
   for (const send of refused) expect(send).toMatchObject({ status: 503, retryAfter: "5" });
 
-  expect(reporter.stats()).toMatchObject({ dropped: 0, rejected: 0 });
+  expect(reporter.stats().dropped).toMatchObject({ total: 0, rejected: 0 });
   const stored = await direct.auditEvent.groupBy({ by: ["id"], where: { id: { in: recorded } }, _count: { id: true } });
   expect(stored).toHaveLength(recorded.length);
   expect(stored.every((row) => row._count.id === 1)).toBe(true);
