@@ -44,7 +44,7 @@ test.describe.serial("client registration", () => {
     await page.getByLabel("Client ID (the metadata document URL)").fill("https://169.254.169.254/latest/meta-data/client.json");
     await page.getByRole("button", { name: "Fetch and preview" }).click();
     await expect(page.getByText("The metadata could not be fetched")).toBeVisible();
-    await expect(page.getByText(/169\.254\.169\.254 \(linkLocal\), a special-use address/)).toBeVisible();
+    await expect(page.getByText("169.254.169.254 is a special-use address (link-local); Warden connects only to globally reachable addresses.")).toBeVisible();
     await expect(page.getByRole("button", { name: "Approve" })).toBeDisabled();
   });
 

@@ -38,12 +38,12 @@ test("an admin imports every tool of a third-party server, with its full definit
   const preview = page.getByRole("region", { name: "Import preview" });
   await expect(preview.getByTestId("import-capabilities")).toContainText("roots, sampling, elicitation (forms and URLs), tasks");
   // Tools the server lists only to clients with those capabilities are there.
-  await expect(preview.getByLabel("Import get-roots-list")).toBeChecked();
-  await expect(preview.getByLabel("Import trigger-sampling-request")).toBeChecked();
+  await expect(preview.getByLabel("Import get-roots-list", { exact: true })).toBeChecked();
+  await expect(preview.getByLabel("Import trigger-sampling-request", { exact: true })).toBeChecked();
   await expect(preview.getByRole("checkbox")).toHaveCount(19);
 
   // Title, hints, the suggested tier with its reason, and the schemas.
-  const structured = preview.getByRole("listitem").filter({ has: page.getByLabel("Import get-structured-content") });
+  const structured = preview.getByRole("listitem").filter({ has: page.getByLabel("Import get-structured-content", { exact: true }) });
   await expect(structured.getByLabel("Risk tier")).toHaveValue("HIGH");
   await expect(structured).toContainText("Suggested");
   await structured.getByText("Input schema and other fields").click();
