@@ -41,8 +41,14 @@ async function openClient(page: Page, clientId: string, status = "") {
 
 async function saveTrustPolicy(page: Page, allowed: string) {
   await page.goto("/dev/clients");
-  await page.locator("summary").filter({ hasText: "Trust policy" }).click();
-  await page.getByLabel("Allowed domains").fill(allowed);
+  // The list settles its URL state after loading, which can re-render the
+  // panel closed under a click made too early: open it until it stays open.
+  const field = page.getByLabel("Allowed domains");
+  await expect(async () => {
+    if (!(await field.isVisible())) await page.locator("summary").filter({ hasText: "Trust policy" }).click();
+    await expect(field).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  await field.fill(allowed);
   await page.getByRole("button", { name: "Save trust policy" }).click();
 }
 
