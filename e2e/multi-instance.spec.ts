@@ -195,6 +195,13 @@ test("an admin signs in and builds, grants and publishes a policy through either
 test("failed sign-ins spread over both dashboards lock the account on every instance", async ({ browser }) => {
   const [first, second] = dashboards as [WardenProcess, WardenProcess];
   const context = await browser.newContext();
+  // The browser talks to each instance directly here, so its requests carry the
+  // instance's origin; behind the load balancer they would carry the public one,
+  // which is the only origin the dashboards accept for a sign-in.
+  await context.route("**/*", (route) => {
+    const headers = route.request().headers();
+    return route.continue(headers.origin ? { headers: { ...headers, origin: new URL(balancer.url).origin } } : undefined);
+  });
   const page = await context.newPage();
   // Alternating instances, so that neither ever sees more than three of the five failures.
   for (let attempt = 0; attempt < 5; attempt++) {
