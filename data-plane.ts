@@ -1,6 +1,7 @@
 /**
  * The data plane alone: the same node:http handler that server.ts puts in
- * front of Next.js (GET /api/v1/config, /api/v1/keys, client intake, /healthz),
+ * front of Next.js (/api/v1/config, /keys, /audit-events, /approvals, /clients/intake,
+ * /healthz and /readyz),
  * as its own process, so operators can scale it apart from the admin UI.
  * Run as many as needed, all on the dashboard's PostgreSQL; each keeps the
  * latest published versions in memory and picks up new ones within about a
