@@ -44,8 +44,9 @@ test("an admin imports every tool of a third-party server, with its full definit
 
   // Title, hints, the suggested tier with its reason, and the schemas.
   const structured = preview.getByRole("listitem").filter({ has: page.getByLabel("Import get-structured-content", { exact: true }) });
-  await expect(structured.getByLabel("Risk tier")).toHaveValue("HIGH");
-  await expect(structured).toContainText("Suggested");
+  // server-everything marks it read-only, so the suggestion is low, with the hint named.
+  await expect(structured.getByLabel("Risk tier")).toHaveValue("LOW");
+  await expect(structured).toContainText("because it only reads (readOnlyHint)");
   await structured.getByText("Input schema and other fields").click();
   await expect(structured).toContainText('"outputSchema"');
   await expect(structured).toContainText('"taskSupport": "forbidden"');
