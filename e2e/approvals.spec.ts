@@ -3,7 +3,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import pg from "pg";
 import type { Page } from "@playwright/test";
 import { createScratchDatabase, type ScratchDatabase } from "../lib/db/testing";
-import { argumentsDigest } from "../sdk/src/approvals";
+import { argumentsDigest } from "../sdk/src/approval-client";
 import { startTokenIssuer, type TokenIssuer } from "../examples/reference-mcp-server/token-issuer";
 import { expect, test } from "./fixtures";
 import { WARDEN_E2E_PORT } from "./support/constants";

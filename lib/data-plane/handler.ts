@@ -17,7 +17,7 @@ import { intakeClient } from "@/lib/clients/intake";
 import { FetchRefusal } from "@/lib/clients/safe-fetch";
 import type { FetchSettings } from "@/lib/clients/preview";
 import { expireDueApprovals } from "@/lib/approvals/approvals";
-import { createApprovalRoutes } from "./approvals";
+import { createApprovalRoutes } from "./approval-routes";
 
 export type DataPlaneOptions = {
   db: () => Db;

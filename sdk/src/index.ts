@@ -27,4 +27,4 @@ export {
   type ApprovalRefusalCode,
   type ApprovalRequestInput,
   type ApprovalStatus,
-} from "./approvals";
+} from "./approval-client";
