@@ -25,7 +25,7 @@ import { createApiKey, CreateApiKeySchema } from "@/lib/api-keys/api-keys";
 import { auditEventHash } from "@/lib/audit/hash";
 import { IngestEventSchema, ingestAuditEvents } from "@/lib/audit/ingest";
 import { recordAuditEvents, type AuditEventInput } from "@/lib/audit/record";
-import { redactSecrets } from "@/lib/audit/redact";
+import { redactSecrets } from "@/sdk/src/contract/redact";
 import { verifyAuditChain } from "@/lib/audit/verify";
 import { loadSigner } from "@/lib/config/signing-keys";
 import { encryptionKeyFrom } from "@/lib/crypto/encryption";

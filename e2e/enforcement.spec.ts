@@ -7,7 +7,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import pg from "pg";
 import type { Page } from "@playwright/test";
 import { createScratchDatabase, type ScratchDatabase } from "../lib/db/testing";
-import { canonicalJson, sha256Hex } from "../lib/crypto/canonical-json";
+import { contentDigest } from "../sdk/src/contract/canonical-json";
 import { startTokenIssuer, type TokenIssuer } from "../examples/reference-mcp-server/token-issuer";
 import { expect, test } from "./fixtures";
 import { WARDEN_E2E_PORT } from "./support/constants";
@@ -212,7 +212,7 @@ test("an older signed config, or a tampered one, is refused and the last known g
   served = JSON.stringify(tampered);
   await expect.poll(() => mcp!.output(), { timeout: 15_000 }).toMatch(/Refused a config from Warden \(content_hash_mismatch\)/);
   // Re-hashing the tampered content does not help: the signature covers the hash.
-  (tampered as unknown as { contentHash: string }).contentHash = `sha256:${sha256Hex(canonicalJson(tampered.config))}`;
+  (tampered as unknown as { contentHash: string }).contentHash = contentDigest(tampered.config);
   served = JSON.stringify(tampered);
   await expect.poll(() => mcp!.output(), { timeout: 15_000 }).toMatch(/Refused a config from Warden \(claims_mismatch\)/);
   expect(await call("refund_payment", { paymentId: "P-1", amount: 10 })).toMatchObject({ ok: false, text: expect.stringContaining("(no_grant, config v2)") });

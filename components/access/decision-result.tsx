@@ -1,6 +1,6 @@
 import { CheckCircle2, XCircle } from "lucide-react";
 import { DECISION_REASON_LABELS } from "@/lib/policy/reasons";
-import type { Decision } from "@/lib/policy/types";
+import type { Decision } from "@/sdk/src/contract/policy";
 import { Badge } from "@/components/ui/badge";
 import { cn } from "@/components/ui/cn";
 

@@ -3,7 +3,7 @@
 import { usePathname, useRouter } from "next/navigation";
 import { useTransition } from "react";
 import type { TestAccessQuery } from "@/lib/policy/test-access-query";
-import type { PolicyClient, PolicyRole, PolicyTool } from "@/lib/policy/types";
+import type { PolicyClient, PolicyRole, PolicyTool } from "@/sdk/src/contract/policy";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { cn } from "@/components/ui/cn";

@@ -1,5 +1,5 @@
 import { expect, it } from "vitest";
-import { sha256Hex } from "@/lib/crypto/canonical-json";
+import { sha256Hex } from "@/sdk/src/contract/canonical-json";
 import type { AdminRole } from "@/lib/db/generated/client.ts";
 import { describeEachDatabase } from "@/lib/db/test-harness";
 import { DomainError, StaleWriteError } from "@/lib/errors";

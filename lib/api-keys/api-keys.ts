@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import type { Db } from "@/lib/db/client";
 import { recordAdminEvent, type AuditActor } from "@/lib/audit/record";
-import { sha256Hex } from "@/lib/crypto/canonical-json";
+import { sha256Hex } from "@/sdk/src/contract/canonical-json";
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "@/lib/db/availability";
 import { DomainError, NotFoundError } from "@/lib/errors";
 

@@ -67,6 +67,8 @@ describeEachDatabase("audit export", (t) => {
     expect(rest).toEqual([]);
     expect([header, first, second].map((row) => row!.length)).toEqual([EXPORT_COLUMNS.length, EXPORT_COLUMNS.length, EXPORT_COLUMNS.length]);
     expect(header).toEqual([...EXPORT_COLUMNS]);
+    // The columns come from the contract's field list; spreadsheets and SIEM mappings built on an export expect exactly these.
+    expect(header).toEqual(["id", "ts", "source", "actor", "actorLabel", "clientId", "server", "tool", "action", "target", "decision", "reason", "configVersion", "requestId", "ip", "details", "hash"]);
     const cell = (row: string[], column: (typeof EXPORT_COLUMNS)[number]) => row[EXPORT_COLUMNS.indexOf(column)];
     expect(cell(first!, "ts")).toBe("2026-02-03T04:05:06.789Z");
     expect(cell(first!, "actor")).toBe("'=HYPERLINK(\"http://evil\")");

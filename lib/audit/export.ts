@@ -1,4 +1,5 @@
 import { queryRowArrays, type Db } from "@/lib/db/client";
+import { AUDIT_EVENT_FIELDS, EXPORTED_AUDIT_FIELDS } from "@/sdk/src/contract/audit-event";
 import { recordAdminEvent, type AuditActor } from "./record";
 import { auditFilterSql, type AuditFilters } from "./query";
 
@@ -7,52 +8,24 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 const BATCH = 2_000;
 
-export const EXPORT_COLUMNS = [
-  "id",
-  "ts",
-  "source",
-  "actor",
-  "actorLabel",
-  "clientId",
-  "server",
-  "tool",
-  "action",
-  "target",
-  "decision",
-  "reason",
-  "configVersion",
-  "requestId",
-  "ip",
-  "details",
-  "hash",
-] as const;
+/** The export's columns, in order: the contract's exported fields. */
+export const EXPORT_COLUMNS = EXPORTED_AUDIT_FIELDS;
 type ExportColumn = (typeof EXPORT_COLUMNS)[number];
 
-// Every column as PostgreSQL's text: nothing to parse on the way in. `ts` in
-// the ISO 8601 form of Date#toISOString; `details` as jsonb prints it.
-const SELECT_TEXT: Record<ExportColumn, string> = {
-  id: `"id"::text`,
-  ts: `to_char("ts" AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
-  source: `"source"::text`,
-  actor: `"actor"`,
-  actorLabel: `"actorLabel"`,
-  clientId: `"clientId"`,
-  server: `"server"`,
-  tool: `"tool"`,
-  action: `"action"`,
-  target: `"target"`,
-  decision: `"decision"::text`,
-  reason: `"reason"`,
-  configVersion: `"configVersion"::text`,
-  requestId: `"requestId"`,
-  ip: `"ip"`,
-  details: `"details"::text`,
-  hash: `"hash"`,
-};
+/**
+ * A column as PostgreSQL's text: nothing to parse on the way in. `ts` in the
+ * ISO 8601 form of Date#toISOString; `details` as jsonb prints it.
+ */
+function selectText(column: ExportColumn): string {
+  const name = JSON.stringify(column);
+  const sqlType = AUDIT_EVENT_FIELDS[column].sqlType;
+  if (sqlType === "timestamptz") return `to_char(${name} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+  return sqlType === "text" ? name : `${name}::text`;
+}
 const TS = EXPORT_COLUMNS.indexOf("ts");
 const ID = EXPORT_COLUMNS.indexOf("id");
 // Columns whose text is JSON already (a number, an object) in a JSON line.
-const JSON_VALUED = new Set<ExportColumn>(["configVersion", "details"]);
+const JSON_VALUED = new Set<ExportColumn>(EXPORT_COLUMNS.filter((column) => ["int4", "jsonb"].includes(AUDIT_EVENT_FIELDS[column].sqlType ?? "")));
 
 /**
  * A spreadsheet runs a cell that starts with = + - @ (or a tab or carriage
@@ -95,7 +68,7 @@ function jsonLine(row: (string | null)[]): string {
  */
 export async function* exportAuditEvents(db: Db, environmentId: string, filters: AuditFilters, format: ExportFormat, now = new Date(), progress?: (rows: number) => void): AsyncGenerator<string> {
   const { condition, values } = auditFilterSql(environmentId, filters, now);
-  const select = `SELECT ${EXPORT_COLUMNS.map((column) => SELECT_TEXT[column]).join(", ")} FROM "AuditEvent" WHERE ${condition}`;
+  const select = `SELECT ${EXPORT_COLUMNS.map(selectText).join(", ")} FROM "AuditEvent" WHERE ${condition}`;
   const order = `ORDER BY "ts" DESC, "id" DESC LIMIT ${BATCH}`;
   // The plain bound on ts lets the index scan start at the cursor (as in keysetWhere).
   const after = `AND "ts" <= $${values.length + 1}::timestamptz AND ("ts" < $${values.length + 1}::timestamptz OR "id" < $${values.length + 2}::uuid)`;

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { expect, it } from "vitest";
-import { canonicalJson } from "@/lib/crypto/canonical-json";
+import { canonicalJson } from "@/sdk/src/contract/canonical-json";
 import { auditEventCanonicalJson, type HashedAuditFields } from "./hash";
 
 const text = fc.option(fc.string({ unit: "binary" }), { nil: null });

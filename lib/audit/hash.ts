@@ -1,27 +1,8 @@
-import { canonicalJson, sha256Hex } from "@/lib/crypto/canonical-json";
 import type { AuditEvent } from "@/lib/db/generated/client.ts";
+import { HASHED_AUDIT_FIELDS, type HashedAuditFields } from "@/sdk/src/contract/audit-event";
+import { canonicalJson, sha256Hex } from "@/sdk/src/contract/canonical-json";
 
-/** The fields an audit event's hash covers: everything but its storage bookkeeping. */
-export type HashedAuditFields = {
-  id: string;
-  chain: string;
-  ts: Date;
-  environmentId: string | null;
-  source: "admin" | "mcp";
-  actor: string;
-  actorLabel: string | null;
-  clientId: string | null;
-  server: string | null;
-  tool: string | null;
-  action: string;
-  target: string | null;
-  decision: "allow" | "deny" | "error" | null;
-  reason: string | null;
-  configVersion: number | null;
-  requestId: string | null;
-  ip: string | null;
-  details: unknown;
-};
+export type { HashedAuditFields };
 
 /** sha256(prevHash + canonical JSON of the event), hex. The first event of a chain has prevHash "". */
 export function auditEventHash(prevHash: string | null, event: HashedAuditFields): string {
@@ -38,22 +19,45 @@ export function auditEventCanonicalJson(event: HashedAuditFields): string {
   return beforeChain + JSON.stringify(event.chain) + afterChain;
 }
 
+type Member = { prefix: string; write: (event: Omit<HashedAuditFields, "chain">) => string };
+
+/**
+ * Each hashed field but the chain, in canonical JSON's order, with what goes
+ * before its value and how its value is written: the fields are fixed, so
+ * only `details` needs the generic key sorting.
+ */
+function members(names: readonly (keyof HashedAuditFields)[], first: string): Member[] {
+  return names.map((name, index) => ({
+    prefix: `${index === 0 ? first : ","}${JSON.stringify(name)}:`,
+    write:
+      name === "details"
+        ? (event) => canonicalJson(event.details ?? null)
+        : name === "ts"
+          ? (event) => JSON.stringify(event.ts.toISOString())
+          : (event) => JSON.stringify(event[name as Exclude<keyof HashedAuditFields, "chain" | "details" | "ts">]),
+  }));
+}
+const CHAIN_AT = HASHED_AUDIT_FIELDS.indexOf("chain");
+const BEFORE_CHAIN = members(HASHED_AUDIT_FIELDS.slice(0, CHAIN_AT), "{");
+const AFTER_CHAIN = members(HASHED_AUDIT_FIELDS.slice(CHAIN_AT + 1), ",");
+// Every field before the chain is written with its comma; the chain member's own key comes last.
+const CHAIN_KEY = `${CHAIN_AT === 0 ? "{" : ","}"chain":`;
+
+function write(event: Omit<HashedAuditFields, "chain">, list: Member[]): string {
+  let out = "";
+  for (const member of list) out += member.prefix + member.write(event);
+  return out;
+}
+
 /**
  * The canonical JSON of an event around its chain name, so a writer can
- * prepare it before it knows which lane it will be written to. Written out
- * field by field: the fields are fixed and in sorted order, so only
- * `details` needs the generic key sorting. Ingestion does this for every
- * event, and building a sorted copy of each one cost more than hashing it.
+ * prepare it before it knows which lane it will be written to. Written field
+ * by field from the contract's list rather than through canonicalJson:
+ * ingestion does this for every event, and building a sorted copy of each
+ * one cost more than hashing it.
  */
 export function auditEventCanonicalParts(event: Omit<HashedAuditFields, "chain">): [beforeChain: string, afterChain: string] {
-  const json = JSON.stringify;
-  return [
-    `{"action":${json(event.action)},"actor":${json(event.actor)},"actorLabel":${json(event.actorLabel)},"chain":`,
-    `,"clientId":${json(event.clientId)},"configVersion":${json(event.configVersion)},"decision":${json(event.decision)}` +
-      `,"details":${canonicalJson(event.details ?? null)},"environmentId":${json(event.environmentId)},"id":${json(event.id)},"ip":${json(event.ip)}` +
-      `,"reason":${json(event.reason)},"requestId":${json(event.requestId)},"server":${json(event.server)},"source":${json(event.source)}` +
-      `,"target":${json(event.target)},"tool":${json(event.tool)},"ts":${json(event.ts.toISOString())}}`,
-  ];
+  return [write(event, BEFORE_CHAIN) + CHAIN_KEY, write(event, AFTER_CHAIN) + "}"];
 }
 
 export function chainedHash(prevHash: string | null, canonical: string): string {
@@ -62,24 +66,7 @@ export function chainedHash(prevHash: string | null, canonical: string): string 
 
 /** The hashed fields of a stored event, as the verifier recomputes them. */
 export function hashedFieldsOf(row: AuditEvent): HashedAuditFields {
-  return {
-    id: row.id,
-    chain: row.chain,
-    ts: row.ts,
-    environmentId: row.environmentId,
-    source: row.source,
-    actor: row.actor,
-    actorLabel: row.actorLabel,
-    clientId: row.clientId,
-    server: row.server,
-    tool: row.tool,
-    action: row.action,
-    target: row.target,
-    decision: row.decision,
-    reason: row.reason,
-    configVersion: row.configVersion,
-    requestId: row.requestId,
-    ip: row.ip,
-    details: row.details ?? null,
-  };
+  const fields: Record<string, unknown> = {};
+  for (const name of HASHED_AUDIT_FIELDS) fields[name] = row[name] ?? null;
+  return fields as HashedAuditFields;
 }

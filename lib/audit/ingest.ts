@@ -1,63 +1,25 @@
-import { z } from "zod";
+import type { z } from "zod";
 import { withSqlTransaction, type Db } from "@/lib/db/client";
-import { jsonProblem, JsonItemTooDeep, MAX_JSON_DEPTH, PG_INT_MAX, refineDateText, safeString, textProblem } from "@/lib/input/rules";
+import { JsonItemTooDeep, MAX_JSON_DEPTH } from "@/lib/input/rules";
+import {
+  AuditBatchSchema,
+  AuditEventSchema,
+  MAX_CLOCK_SKEW_MS,
+  MAX_EVENT_DEPTH,
+  MAX_EVENTS_PER_REQUEST,
+  MAX_INFLATED_BYTES,
+  MAX_REQUEST_BYTES,
+  type AuditBatchResult,
+} from "@/sdk/src/contract/audit-event";
 import { appendAuditEvents, DuplicateAuditEventError, type AuditEventInput } from "./record";
 
 // The contract of POST /api/v1/audit-events (what MCP servers send, usually
-// through the SDK). The limits are part of it: producers split larger batches.
-export const MAX_EVENTS_PER_REQUEST = 1_000;
-export const MAX_REQUEST_BYTES = 1024 * 1024;
-export const MAX_INFLATED_BYTES = 10 * 1024 * 1024;
-const MAX_DETAILS_BYTES = 16 * 1024;
-// A producer's clock may run a little ahead; an event from further in the future is refused.
-const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+// through the SDK), its limits included, is the wire contract's.
+export { MAX_EVENT_DEPTH, MAX_EVENTS_PER_REQUEST, MAX_INFLATED_BYTES, MAX_REQUEST_BYTES };
+export const IngestEventSchema = AuditEventSchema;
+export const IngestBodySchema = AuditBatchSchema;
 
-// An audit trail stores what it was sent: text that would need rewriting is refused with its reason, never trimmed.
-const OUTER_WHITESPACE = /^\s|\s$/;
-const text = (max: number) =>
-  z
-    .string()
-    .max(max, `keep it under ${max} characters`)
-    // One refinement for both rules: ingestion checks thousands of fields a second.
-    .superRefine((value, ctx) => {
-      const problem = textProblem(value) ?? (OUTER_WHITESPACE.test(value) ? "starts or ends with whitespace; send the text exactly as it should be recorded" : null);
-      if (problem) ctx.addIssue({ code: "custom", message: problem });
-    });
-const optionalText = (max: number) => text(max).nullish();
-
-/** How deep an event may nest: the event itself, then `details` up to the shared JSON depth. */
-export const MAX_EVENT_DEPTH = MAX_JSON_DEPTH + 1;
-
-export const IngestEventSchema = z.strictObject({
-  id: z.uuid("id must be a UUID (UUIDv7 recommended)"),
-  ts: z.iso.datetime({ offset: true, message: "ts must be an ISO 8601 date-time" }).superRefine(refineDateText),
-  // Only MCP events come through this door; admin events are written by the dashboard itself.
-  source: z.literal("mcp", 'source must be "mcp"').optional(),
-  environment: safeString().optional(),
-  actor: text(256).min(1, "actor (the user's sub) is required"),
-  clientId: optionalText(2048),
-  server: optionalText(200),
-  tool: optionalText(200),
-  action: text(100).min(1, "action is required"),
-  decision: z.enum(["allow", "deny", "error"], 'decision must be "allow", "deny" or "error"').nullish(),
-  reason: optionalText(2000),
-  configVersion: z.number().int("configVersion must be a whole number").positive("configVersion must be positive").max(PG_INT_MAX, `configVersion must be at most ${PG_INT_MAX}`).nullish(),
-  requestId: optionalText(200),
-  ip: z.union([z.ipv4(), z.ipv6()], { error: "ip must be an IPv4 or IPv6 address" }).nullish(),
-  details: z
-    .record(z.string(), z.unknown(), "details must be a JSON object")
-    .superRefine((value, ctx) => {
-      // Depth and text first: measuring the size of a value nested thousands deep would overflow the stack.
-      const problem = jsonProblem(value);
-      if (problem) ctx.addIssue({ code: "custom", message: problem });
-      else if (JSON.stringify(value).length > MAX_DETAILS_BYTES) ctx.addIssue({ code: "custom", message: `details must serialize to at most ${MAX_DETAILS_BYTES / 1024} KiB` });
-    })
-    .nullish(),
-});
-
-export const IngestBodySchema = z.object({ events: z.array(z.unknown(), 'Send {"events": [...]}.') }, 'Send {"events": [...]}.');
-
-export type IngestResult = { accepted: number; duplicates: number; rejected: { index: number; reason: string }[] };
+export type IngestResult = AuditBatchResult;
 export type IngestingKey = { environmentId: string; environmentKey: string; serverName: string | null };
 
 function firstProblem(error: z.ZodError): string {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Db } from "@/lib/db/client";
 import type { Prisma } from "@/lib/db/generated/client.ts";
+import type { HashedAuditFields } from "@/sdk/src/contract/audit-event";
 import { chainsOf, GLOBAL_CHAIN } from "./record";
 import { decodeCursor, encodeCursor, type KeysetCursor } from "@/lib/list-query";
 
@@ -125,37 +126,15 @@ export function auditFilterSql(environmentId: string, filters: AuditFilters, now
   return { condition: conditions.join(" AND "), values };
 }
 
-export type AuditRow = {
-  id: string;
-  ts: string;
-  source: "admin" | "mcp";
-  actor: string;
-  actorLabel: string | null;
-  clientId: string | null;
-  server: string | null;
-  tool: string | null;
-  action: string;
-  target: string | null;
-  decision: "allow" | "deny" | "error" | null;
-  reason: string | null;
-  configVersion: number | null;
-};
+// What a row of the trail's list shows: the contract's fields but the
+// chain bookkeeping, the request's id and address, and the details, which the
+// detail panel reads (getAuditEvent).
+const LIST_FIELDS = ["id", "ts", "source", "actor", "actorLabel", "clientId", "server", "tool", "action", "target", "decision", "reason", "configVersion"] as const satisfies readonly (keyof HashedAuditFields)[];
+type ListField = (typeof LIST_FIELDS)[number];
 
-const LIST_SELECT = {
-  id: true,
-  ts: true,
-  source: true,
-  actor: true,
-  actorLabel: true,
-  clientId: true,
-  server: true,
-  tool: true,
-  action: true,
-  target: true,
-  decision: true,
-  reason: true,
-  configVersion: true,
-} as const;
+export type AuditRow = Omit<Pick<HashedAuditFields, ListField>, "ts"> & { ts: string };
+
+const LIST_SELECT = Object.fromEntries(LIST_FIELDS.map((name) => [name, true])) as { [K in ListField]: true };
 
 /** `searchedBackTo`: a text search paused there (see TEXT_SEARCH); `older` continues it. */
 export type AuditPage = { rows: AuditRow[]; newer: string | null; older: string | null; searchedBackTo: string | null };

@@ -5,7 +5,7 @@ import { describeEachDatabase } from "@/lib/db/test-harness";
 import { auditEventHash, hashedFieldsOf } from "./hash";
 import { withSqlTransaction } from "@/lib/db/client";
 import { appendAuditEvents, chainsOf, DuplicateAuditEventError, GLOBAL_CHAIN, recordAuditEvents, type AuditEventInput } from "./record";
-import { REDACTED } from "./redact";
+import { REDACTED } from "@/sdk/src/contract/redact";
 
 const event = (action: string, extra: Partial<AuditEventInput> = {}): AuditEventInput => ({
   source: "admin",

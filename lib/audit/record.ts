@@ -1,30 +1,19 @@
 import { v7 as uuidv7 } from "uuid";
 import type { Sql, Tx } from "@/lib/db/client";
-import { auditEventCanonicalParts, chainedHash, type HashedAuditFields } from "./hash";
-import { redactSecrets } from "./redact";
+import { HASHED_AUDIT_FIELDS, STORED_AUDIT_FIELDS, AUDIT_EVENT_FIELDS, type HashedAuditFields } from "@/sdk/src/contract/audit-event";
+import { redactSecrets } from "@/sdk/src/contract/redact";
+import { auditEventCanonicalParts, chainedHash } from "./hash";
 
 /** Events that belong to no environment (admin management, sign-in) share this chain. */
 export const GLOBAL_CHAIN = "global";
 
-export type AuditEventInput = {
-  id?: string;
-  ts?: Date;
-  environmentId?: string | null;
-  source: "admin" | "mcp";
-  actor: string;
-  actorLabel?: string | null;
-  clientId?: string | null;
-  server?: string | null;
-  tool?: string | null;
-  action: string;
-  target?: string | null;
-  decision?: "allow" | "deny" | "error" | null;
-  reason?: string | null;
-  configVersion?: number | null;
-  requestId?: string | null;
-  ip?: string | null;
-  details?: Record<string, unknown> | null;
-};
+/**
+ * An event to record: the contract's hashed fields, of which only source,
+ * actor and action are required; the chain follows from the environment,
+ * and an absent id or ts is chosen here.
+ */
+export type AuditEventInput = Partial<Omit<HashedAuditFields, "chain" | "details" | "source" | "actor" | "action">> &
+  Pick<HashedAuditFields, "source" | "actor" | "action"> & { details?: Record<string, unknown> | null };
 
 /** Who performed an admin mutation, as the audit trail names them. */
 export type AuditActor = { id: string; email: string; ip?: string | null };
@@ -143,30 +132,35 @@ async function lockFreeLane(sql: Sql, lanes: string[]): Promise<LockedChain> {
 // Only what the chain link and the duplicate check need: the event itself is in its canonical JSON.
 type PreparedEvent = { id: string; explicitId: boolean; canonicalBeforeChain: string; canonicalAfterChain: string };
 
+// The fields an input may leave out and that are then recorded as null.
+const NULL_WHEN_ABSENT = HASHED_AUDIT_FIELDS.filter((name) => !["chain", "id", "ts", "details"].includes(name));
+
 function prepare(input: AuditEventInput): PreparedEvent {
-  const fields: Omit<HashedAuditFields, "chain"> = {
-    // PostgreSQL prints UUIDs in lower case; the hash must cover the id as it will be read back.
-    id: input.id?.toLowerCase() ?? uuidv7(),
-    ts: input.ts ?? new Date(),
-    environmentId: input.environmentId ?? null,
-    source: input.source,
-    actor: input.actor,
-    actorLabel: input.actorLabel ?? null,
-    clientId: input.clientId ?? null,
-    server: input.server ?? null,
-    tool: input.tool ?? null,
-    action: input.action,
-    target: input.target ?? null,
-    decision: input.decision ?? null,
-    reason: input.reason ?? null,
-    configVersion: input.configVersion ?? null,
-    requestId: input.requestId ?? null,
-    ip: input.ip ?? null,
-    details: input.details ? redactSecrets(input.details) : null,
-  };
-  const [canonicalBeforeChain, canonicalAfterChain] = auditEventCanonicalParts(fields);
-  return { id: fields.id, explicitId: Boolean(input.id), canonicalBeforeChain, canonicalAfterChain };
+  const fields = {} as Record<keyof HashedAuditFields, unknown>;
+  for (const name of NULL_WHEN_ABSENT) fields[name] = input[name as keyof AuditEventInput] ?? null;
+  // PostgreSQL prints UUIDs in lower case; the hash must cover the id as it will be read back.
+  const id = input.id?.toLowerCase() ?? uuidv7();
+  fields.id = id;
+  fields.ts = input.ts ?? new Date();
+  fields.details = input.details ? redactSecrets(input.details) : null;
+  const [canonicalBeforeChain, canonicalAfterChain] = auditEventCanonicalParts(fields as Omit<HashedAuditFields, "chain">);
+  return { id, explicitId: Boolean(input.id), canonicalBeforeChain, canonicalAfterChain };
 }
+
+// The statement's column lists, from the contract's list of fields: the
+// columns named in the INSERT, how json_to_recordset reads each from a row's
+// JSON, and the same names again for the rows (plus their position).
+const COLUMNS = STORED_AUDIT_FIELDS.map((name) => JSON.stringify(name)).join(", ");
+const RECORD_TYPES = STORED_AUDIT_FIELDS.map((name) => `${JSON.stringify(name)} ${AUDIT_EVENT_FIELDS[name].sqlType}`).join(", ");
+const INSERT_ROWS = `WITH inserted AS (
+       INSERT INTO "AuditEvent" (${COLUMNS})
+       SELECT ${COLUMNS}
+       FROM ROWS FROM (json_to_recordset($1::json) AS (${RECORD_TYPES})) WITH ORDINALITY AS row (${COLUMNS}, "position")
+       ORDER BY "position"
+       ON CONFLICT ("id") DO NOTHING
+       RETURNING 1
+     )
+     SELECT count(*)::int AS "inserted" FROM inserted`;
 
 /**
  * One INSERT for the whole batch with a single JSON parameter that PostgreSQL
@@ -177,25 +171,7 @@ function prepare(input: AuditEventInput): PreparedEvent {
  * Returns how many were inserted: fewer than given when some ids were already stored.
  */
 async function insertRows(sql: Sql, rows: string[]): Promise<number> {
-  const [result] = await sql<{ inserted: number }>(
-    `WITH inserted AS (
-       INSERT INTO "AuditEvent" ("id", "chain", "ts", "environmentId", "source", "actor", "actorLabel", "clientId", "server", "tool", "action", "target",
-                                 "decision", "reason", "configVersion", "requestId", "ip", "details", "prevHash", "hash")
-       SELECT "id", "chain", "ts", "environmentId", "source", "actor", "actorLabel", "clientId", "server", "tool", "action", "target",
-              "decision", "reason", "configVersion", "requestId", "ip", "details", "prevHash", "hash"
-       FROM ROWS FROM (json_to_recordset($1::json) AS (
-         "id" uuid, "chain" text, "ts" timestamptz, "environmentId" uuid, "source" "AuditSource", "actor" text, "actorLabel" text, "clientId" text,
-         "server" text, "tool" text, "action" text, "target" text, "decision" "AuditDecision", "reason" text, "configVersion" int4, "requestId" text,
-         "ip" text, "details" jsonb, "prevHash" text, "hash" text
-       )) WITH ORDINALITY AS row ("id", "chain", "ts", "environmentId", "source", "actor", "actorLabel", "clientId", "server", "tool", "action", "target",
-                                 "decision", "reason", "configVersion", "requestId", "ip", "details", "prevHash", "hash", "position")
-       ORDER BY "position"
-       ON CONFLICT ("id") DO NOTHING
-       RETURNING 1
-     )
-     SELECT count(*)::int AS "inserted" FROM inserted`,
-    [`[${rows.join(",")}]`],
-  );
+  const [result] = await sql<{ inserted: number }>(INSERT_ROWS, [`[${rows.join(",")}]`]);
   return result?.inserted ?? 0;
 }
 

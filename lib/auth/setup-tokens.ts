@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { sha256Hex } from "@/lib/crypto/canonical-json";
+import { sha256Hex } from "@/sdk/src/contract/canonical-json";
 import type { Tx } from "@/lib/db/client";
 
 export type SetupPurpose = "first-owner" | "invitation" | "password-reset";

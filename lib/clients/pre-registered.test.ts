@@ -2,7 +2,7 @@ import { expect, it } from "vitest";
 import { describeEachDatabase } from "@/lib/db/test-harness";
 import { StaleWriteError } from "@/lib/errors";
 import { buildPublishedConfig } from "@/lib/config/snapshot";
-import { decide } from "@/lib/policy/decide";
+import { decide } from "@/sdk/src/contract/decide";
 import { applyMetadataRefresh, ClientListQuerySchema, listClients, reviewClient } from "./clients";
 import { checkUploadedLogo, LOGO_MAX_BYTES } from "./logo";
 import { registerPreRegisteredClient, RegisterPreRegisteredClientSchema, updatePreRegisteredClient } from "./pre-registered";

@@ -1,4 +1,4 @@
-import { canonicalJson, sha256Hex } from "@/lib/crypto/canonical-json";
+import { canonicalJson, contentDigest } from "@/sdk/src/contract/canonical-json";
 import { cacheExpiresAt } from "./cache-policy";
 import { logoIssue, logoSrc, type LogoState } from "./logo";
 import { FetchRefusal, safeFetch, type SafeFetchOptions } from "./safe-fetch";
@@ -118,7 +118,7 @@ function describeDocument(clientId: string, document: unknown) {
     fetched: true,
     fetchError: null,
     metadata: doc,
-    metadataHash: `sha256:${sha256Hex(canonicalJson(doc))}`,
+    metadataHash: contentDigest(doc),
     name: typeof doc.client_name === "string" ? doc.client_name : null,
     links: (["logo_uri", "client_uri", "policy_uri", "tos_uri"] as const)
       .filter((field) => typeof doc[field] === "string")

@@ -3,7 +3,8 @@ import { expect, it } from "vitest";
 import { encryptionKeyFrom } from "@/lib/crypto/encryption";
 import { describeEachDatabase } from "@/lib/db/test-harness";
 import { DomainError } from "@/lib/errors";
-import { draftStatus, liveVersion, publishConfig, rollbackConfig } from "./publish";
+import { CONFIG_SIGNATURE_TYPE } from "@/sdk/src/contract/config-document";
+import { draftStatus, liveVersion, PUBLICATION_SIGNATURE_TYPE, publishConfig, rollbackConfig } from "./publish";
 import { ensureSigningKey, loadSigner, publicJwks, rotateSigningKey } from "./signing-keys";
 
 const encryptionKey = encryptionKeyFrom("test-only encryption key, 32+ characters long");
@@ -38,6 +39,9 @@ describeEachDatabase("publishing config", (t) => {
 
     const verified = await compactVerify(version.signature, createLocalJWKSet(await publicJwks(t.db)));
     expect(JSON.parse(new TextDecoder().decode(verified.payload))).toMatchObject({ environment: "prod", version: 1, contentHash: version.contentHash });
+    // A record of the publication, not a config document: MCP servers accept only the latter's type.
+    expect(verified.protectedHeader.typ).toBe(PUBLICATION_SIGNATURE_TYPE);
+    expect(verified.protectedHeader.typ).not.toBe(CONFIG_SIGNATURE_TYPE);
     expect(await t.db.auditEvent.findFirst({ where: { action: "config.published" } })).toMatchObject({ environmentId: environment.id, target: "config:prod:v1" });
   });
 

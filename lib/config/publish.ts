@@ -6,16 +6,24 @@ import type { Prisma } from "@/lib/db/generated/client.ts";
 import { recordAdminEvent, type AuditActor } from "@/lib/audit/record";
 import { DomainError, NotFoundError } from "@/lib/errors";
 import { SIGNING_ALGORITHM, type Signer } from "./signing-keys";
-import { buildPublishedConfig, configContentHash, diffConfigs, isEmptyDiff, type ConfigDiff, type PublishedConfig } from "./snapshot";
+import { buildPublishedConfig, configContentHash, diffConfigs, isEmptyDiff, storedConfig, type ConfigDiff, type PublishedConfig } from "./snapshot";
 
 export const PublishSchema = z.object({ note: z.string().trim().max(1_000).optional() });
 export const RollbackSchema = z.object({ toVersion: z.number().int().min(1), note: z.string().trim().max(1_000).optional() });
 
 export type LiveVersion = { version: number; contentHash: string; publishedAt: Date; note: string | null };
 
-/** A detached statement of what was published: verifiable with the key set, without the content. */
+/**
+ * The JWS type of a publication record. It used to be the config document's
+ * own type, so a record (no server, no expiry) was one claims check away from
+ * passing for a config document; MCP servers verify only the data plane's
+ * signature, which has that type to itself now.
+ */
+export const PUBLICATION_SIGNATURE_TYPE = "warden-publication+jws";
+
+/** A detached statement of what was published, kept with the version: verifiable with the key set, without the content. */
 async function attest(signer: Signer, claims: { environment: string; version: number; contentHash: string; publishedAt: string }): Promise<string> {
-  return new CompactSign(new TextEncoder().encode(JSON.stringify(claims))).setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: signer.kid, typ: "warden-config+jws" }).sign(signer.privateKey);
+  return new CompactSign(new TextEncoder().encode(JSON.stringify(claims))).setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: signer.kid, typ: PUBLICATION_SIGNATURE_TYPE }).sign(signer.privateKey);
 }
 
 async function appendVersion(
@@ -50,7 +58,7 @@ async function appendVersion(
         note: meta.note,
       },
     });
-    const diff = diffConfigs((latest?.snapshot as unknown as PublishedConfig) ?? null, config);
+    const diff = diffConfigs(latest ? storedConfig(latest.snapshot) : null, config);
     await recordAdminEvent(tx, actor, {
       action: meta.action,
       target: `config:${config.environment}:v${version}`,
@@ -79,7 +87,7 @@ export async function publishConfig(db: Db, actor: AuditActor, environmentId: st
 export async function rollbackConfig(db: Db, actor: AuditActor, environmentId: string, input: z.infer<typeof RollbackSchema>, signer: Signer) {
   const target = await db.configVersion.findUnique({ where: { environmentId_version: { environmentId, version: input.toVersion } } });
   if (!target) throw new NotFoundError(`Version ${input.toVersion}`);
-  return appendVersion(db, actor, environmentId, target.snapshot as unknown as PublishedConfig, signer, {
+  return appendVersion(db, actor, environmentId, storedConfig(target.snapshot), signer, {
     note: input.note || `Rollback to version ${input.toVersion}`,
     action: "config.rolled_back",
     details: { rolledBackTo: input.toVersion },
@@ -123,7 +131,7 @@ export async function draftStatus(db: Db, environmentId: string) {
     db.configVersion.findFirst({ where: { environmentId }, orderBy: { version: "desc" } }),
     heldBackTools(db, environmentId),
   ]);
-  const diff = diffConfigs((live?.snapshot as unknown as PublishedConfig) ?? null, draft);
+  const diff = diffConfigs(live ? storedConfig(live.snapshot) : null, draft);
   return {
     live: live ? { version: live.version, contentHash: live.contentHash, publishedAt: live.publishedAt } : null,
     draftHash: configContentHash(draft),
@@ -137,7 +145,7 @@ export async function draftStatus(db: Db, environmentId: string) {
 export async function getConfigVersion(db: Db, environmentId: string, version: number) {
   const row = await db.configVersion.findUnique({ where: { environmentId_version: { environmentId, version } }, include: { publishedBy: { select: { email: true } } } });
   if (!row) throw new NotFoundError(`Version ${version}`);
-  return { ...row, snapshot: row.snapshot as unknown as PublishedConfig };
+  return { ...row, snapshot: storedConfig(row.snapshot) };
 }
 
 export const VersionListQuerySchema = z.object({

@@ -3,8 +3,10 @@ import type { Db } from "@/lib/db/client";
 import type { Prisma } from "@/lib/db/generated/client.ts";
 import { recordAdminEvent, type AuditActor } from "@/lib/audit/record";
 import { decryptSecret, encryptSecret } from "@/lib/crypto/encryption";
+import { CONFIG_SIGNATURE_ALGORITHM } from "@/sdk/src/contract/config-document";
 
-export const SIGNING_ALGORITHM = "EdDSA";
+// MCP servers verify config documents with these keys, so they are of the algorithm the contract names.
+export const SIGNING_ALGORITHM = CONFIG_SIGNATURE_ALGORITHM;
 // Serialises key creation across instances that start at the same moment.
 const SIGNING_KEY_LOCK = 7_305_003;
 

@@ -1,15 +1,20 @@
 import type { Db } from "@/lib/db/client";
-import { canonicalJson, sha256Hex } from "@/lib/crypto/canonical-json";
+import type { Prisma } from "@/lib/db/generated/client.ts";
 import { loadPolicySnapshot } from "@/lib/policy/load";
-import type { PolicySnapshot } from "@/lib/policy/types";
+import { canonicalJson } from "@/sdk/src/contract/canonical-json";
+import { configContentHash, type PublishedConfig } from "@/sdk/src/contract/config-document";
 
-/** What a ConfigVersion holds and MCP servers receive: the policy plus what it refers to. */
-export type PublishedConfig = {
-  environment: string;
-  servers: { name: string; resource: string; authorizationServer: string; scopesSupported: string[] }[];
-  scopes: { name: string; description: string | null }[];
-  policy: PolicySnapshot;
-};
+export { configContentHash, type PublishedConfig };
+
+/**
+ * A stored ConfigVersion's snapshot as the config it is. Only
+ * buildPublishedConfig writes snapshots, and they are immutable, so it is not
+ * parsed again: re-validating would refuse a version published under an
+ * older shape and take its environment's config off the air.
+ */
+export function storedConfig(snapshot: Prisma.JsonValue): PublishedConfig {
+  return snapshot as unknown as PublishedConfig;
+}
 
 /**
  * The environment's draft as it would be published. Only approved clients,
@@ -43,10 +48,6 @@ export async function buildPublishedConfig(db: Db, environmentId: string): Promi
       clients: policy.clients.filter((client) => client.status === "APPROVED"),
     },
   };
-}
-
-export function configContentHash(config: PublishedConfig): string {
-  return `sha256:${sha256Hex(canonicalJson(config))}`;
 }
 
 export type SectionDiff = { added: string[]; removed: string[]; changed: string[] };

@@ -3,12 +3,12 @@ import { createApiKey, CreateApiKeySchema } from "@/lib/api-keys/api-keys";
 import { decideApproval } from "@/lib/approvals/approvals";
 import { verifyAuditChain } from "@/lib/audit/verify";
 import { loadSigner } from "@/lib/config/signing-keys";
-import { canonicalJson, sha256Hex } from "@/lib/crypto/canonical-json";
+import { contentDigest } from "@/sdk/src/contract/canonical-json";
 import { encryptionKeyFrom } from "@/lib/crypto/encryption";
 import { describeEachDatabase } from "@/lib/db/test-harness";
 import { serveDataPlane } from "./testing";
 
-const digestOf = (args: unknown) => `sha256:${sha256Hex(canonicalJson(args))}`;
+const digestOf = (args: unknown) => contentDigest(args);
 const ARGS = { paymentId: "PAY-1", amount: 120 };
 
 describeEachDatabase("/api/v1/approvals", (t) => {

@@ -2,10 +2,10 @@ import { promisify } from "node:util";
 import { brotliCompress, constants as zlibConstants, gzip } from "node:zlib";
 import { CompactSign } from "jose";
 import type { Db } from "@/lib/db/client";
-import { canonicalJson, sha256Hex } from "@/lib/crypto/canonical-json";
-import { SIGNING_ALGORITHM, type Signer } from "@/lib/config/signing-keys";
-import type { PublishedConfig } from "@/lib/config/snapshot";
+import { type Signer } from "@/lib/config/signing-keys";
+import { storedConfig } from "@/lib/config/snapshot";
 import { isDatabaseUnavailable } from "@/lib/db/availability";
+import { CONFIG_SIGNATURE_ALGORITHM, CONFIG_SIGNATURE_TYPE, configClaims, configContentHash, configDocument, type PublishedConfig } from "@/sdk/src/contract/config-document";
 
 /** One environment's latest published version, as held in memory. */
 type LiveEntry = { environmentId: string; environmentKey: string; version: number; contentHash: string; config: PublishedConfig };
@@ -90,7 +90,7 @@ export function createConfigFeed(db: Db, signer: () => Promise<Signer>, options:
         environmentKey: row.environment.key,
         version: row.version,
         contentHash: row.contentHash,
-        config: row.snapshot as unknown as PublishedConfig,
+        config: storedConfig(row.snapshot),
       });
     }
   }
@@ -114,15 +114,15 @@ export function createConfigFeed(db: Db, signer: () => Promise<Signer>, options:
   async function build(entry: LiveEntry, server: string | null, cacheKey: string): Promise<ConfigDocument> {
     const environmentId = entry.environmentId;
     const config = configForServer(entry.config, server);
-    const contentHash = `sha256:${sha256Hex(canonicalJson(config))}`;
+    const contentHash = configContentHash(config);
     const issuedAt = new Date(now());
     const expiresAt = new Date(now() + SIGNATURE_LIFETIME_MS);
-    const claims = { environment: entry.environmentKey, server, version: entry.version, contentHash, issuedAt: issuedAt.toISOString(), expiresAt: expiresAt.toISOString() };
+    const claims = configClaims({ environment: entry.environmentKey, server, version: entry.version, contentHash, issuedAt: issuedAt.toISOString(), expiresAt: expiresAt.toISOString() });
     const key = await currentSigner();
     const signature = await new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
-      .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: key.kid, typ: "warden-config+jws" })
+      .setProtectedHeader({ alg: CONFIG_SIGNATURE_ALGORITHM, kid: key.kid, typ: CONFIG_SIGNATURE_TYPE })
       .sign(key.privateKey);
-    const bodies = await compressed(Buffer.from(JSON.stringify({ schemaVersion: 1, ...claims, config, signature })));
+    const bodies = await compressed(Buffer.from(JSON.stringify(configDocument(claims, config, signature))));
     // The design's "<contentHash>:<version>", plus when it was signed: a re-signed
     // document (same content, later expiry) must reach servers that hold the old one.
     const fresh = { etag: `"${contentHash}:${entry.version}:${Math.floor(issuedAt.getTime() / 1000)}"`, bodies, version: entry.version, signedAt: now() };

@@ -5,7 +5,7 @@ import { afterEach, expect, it } from "vitest";
 import { createApiKey, CreateApiKeySchema } from "@/lib/api-keys/api-keys";
 import { publishConfig } from "@/lib/config/publish";
 import { ensureSigningKey, loadSigner } from "@/lib/config/signing-keys";
-import { canonicalJson, sha256Hex } from "@/lib/crypto/canonical-json";
+import { canonicalJson, sha256Hex } from "@/sdk/src/contract/canonical-json";
 import { encryptionKeyFrom } from "@/lib/crypto/encryption";
 import type { Db } from "@/lib/db/client";
 import { describeEachDatabase } from "@/lib/db/test-harness";

@@ -1,7 +1,7 @@
 import type { Db, Tx } from "@/lib/db/client";
 import type { Prisma } from "@/lib/db/generated/client.ts";
 import { recordAdminEvent, type AuditActor } from "@/lib/audit/record";
-import { canonicalJson, sha256Hex } from "@/lib/crypto/canonical-json";
+import { canonicalJson, contentDigest } from "@/sdk/src/contract/canonical-json";
 import { DomainError } from "@/lib/errors";
 import { approvedDefinition, laterFieldsOf, toolDefinitionHash } from "@/lib/tools/definition-hash";
 import { grantKey, readPolicyState, toolKey, type PolicyDocument, type PolicyIds } from "./document";
@@ -104,7 +104,7 @@ function computePlan(current: PolicyDocument, file: PolicyDocument): PolicyPlan 
     clients: diff(from.clients, to.clients, [...CLIENT_FIELDS]),
   };
   // The environment key in the file is informational (promotion imports dev's file into prod).
-  return { ...changes, hash: `sha256:${sha256Hex(canonicalJson({ changes, wanted: { ...wanted, environment: null } }))}` };
+  return { ...changes, hash: contentDigest({ changes, wanted: { ...wanted, environment: null } }) };
 }
 
 /** What importing the document would change in the environment; writes nothing. */

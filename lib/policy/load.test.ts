@@ -2,7 +2,7 @@ import { expect, it } from "vitest";
 import { describeEachDatabase } from "@/lib/db/test-harness";
 import { NotFoundError } from "@/lib/errors";
 import { toolDefinitionHash } from "@/lib/tools/definition-hash";
-import { decide } from "./decide";
+import { decide } from "@/sdk/src/contract/decide";
 import { isToolApproved, loadPolicySnapshot } from "./load";
 
 const AGENT = "https://agent.example/client.json";

@@ -1,6 +1,6 @@
 import type { Db } from "@/lib/db/client";
 import { NotFoundError } from "@/lib/errors";
-import type { PolicySnapshot } from "./types";
+import type { PolicySnapshot } from "@/sdk/src/contract/policy";
 import { needsApproval } from "@/lib/approvals/approvals";
 
 /**

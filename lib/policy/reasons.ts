@@ -1,4 +1,4 @@
-import type { DecisionReason } from "./types";
+import type { DecisionReason } from "@/sdk/src/contract/policy";
 
 /** Each reason code in a few plain words, for headings, tables and filters. */
 export const DECISION_REASON_LABELS: Record<DecisionReason, string> = {

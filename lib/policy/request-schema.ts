@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { DecisionRequest } from "./types";
+import type { DecisionRequest } from "@/sdk/src/contract/policy";
 
 /** POST /api/v1/decisions refuses bodies above this: a decision request is a few hundred bytes. */
 export const DECISION_BODY_MAX_BYTES = 64 * 1024;

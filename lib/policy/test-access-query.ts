@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ClaimsSchema, ScopesSchema, fieldErrorsOf } from "./request-schema";
-import type { DecisionRequest } from "./types";
+import type { DecisionRequest } from "@/sdk/src/contract/policy";
 
 const text = (max: number) => z.preprocess((value) => (Array.isArray(value) ? value[0] : value), z.string().trim().max(max).catch("")).catch("");
 

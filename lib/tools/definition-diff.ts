@@ -1,4 +1,4 @@
-import { canonicalJson } from "@/lib/crypto/canonical-json";
+import { canonicalJson } from "@/sdk/src/contract/canonical-json";
 import { annotationsOf } from "./tools";
 import type { ToolDefinition } from "./definition-hash";
 

@@ -1,4 +1,4 @@
-import { canonicalJson, sha256Hex } from "@/lib/crypto/canonical-json";
+import { contentDigest } from "@/sdk/src/contract/canonical-json";
 
 /** What an admin approves when they approve a tool: everything an agent reads about it. */
 export type ToolDefinition = {
@@ -41,5 +41,5 @@ export function laterFieldsOf(tool: Partial<Record<(typeof LATER_FIELDS)[number]
  * approval (a rug pull or tool poisoning) and stays out of published config.
  */
 export function toolDefinitionHash(tool: ToolDefinition): string {
-  return `sha256:${sha256Hex(canonicalJson(approvedDefinition(tool)))}`;
+  return contentDigest(approvedDefinition(tool));
 }

@@ -1,7 +1,7 @@
-import { canonicalJson, sha256Hex } from "../../lib/crypto/canonical-json";
-import { redactSecrets } from "../../lib/audit/redact";
-import { backoffDelay, isRetryableStatus, parseRetryAfter, type BackoffOptions } from "./backoff";
-import { consoleLogger, type WardenLogger } from "./logger";
+import { contentDigest } from "./contract/canonical-json.ts";
+import { redactSecrets } from "./contract/redact.ts";
+import { backoffDelay, isRetryableStatus, parseRetryAfter, type BackoffOptions } from "./backoff.ts";
+import { consoleLogger, type WardenLogger } from "./logger.ts";
 
 export type ApprovalStatus = "PENDING" | "APPROVED" | "DENIED" | "EXPIRED" | "CONSUMED";
 
@@ -62,7 +62,7 @@ const PREVIEW_MAX_BYTES = 4 * 1024;
 
 /** sha256 of the arguments' canonical JSON: the same arguments give the same digest, whatever their key order. */
 export function argumentsDigest(args: unknown): string {
-  return `sha256:${sha256Hex(canonicalJson(args ?? {}))}`;
+  return contentDigest(args ?? {});
 }
 
 /** What an approver sees of the arguments: secrets masked, and cut down to a size Warden accepts. */

@@ -1,4 +1,4 @@
-import { dateProblem, integerProblem, jsonProblem, textProblem } from "../../lib/input/rules";
+import { dateProblem, integerProblem, jsonProblem, textProblem } from "./contract/input-rules.ts";
 
 /**
  * Why Warden could not store this audit event, or null when it can, judged by

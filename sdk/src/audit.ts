@@ -2,33 +2,24 @@ import { randomUUID } from "node:crypto";
 import { promisify } from "node:util";
 import { gzip as gzipCallback } from "node:zlib";
 import { v7 as uuidv7 } from "uuid";
-import { redactSecrets } from "../../lib/audit/redact";
-import { auditEventProblem } from "./audit-event-rules";
-import { backoffDelay, DEFAULT_BACKOFF, isRetryableStatus, parseRetryAfter, type BackoffOptions } from "./backoff";
-import type { WardenDecision } from "./client";
-import { consoleLogger, type WardenLogger } from "./logger";
-import { RingBuffer } from "./ring-buffer";
+import { MAX_EVENTS_PER_REQUEST, MAX_REQUEST_BYTES, type AuditEventWire } from "./contract/audit-event.ts";
+import { redactSecrets } from "./contract/redact.ts";
+import { auditEventProblem } from "./audit-event-rules.ts";
+import { backoffDelay, DEFAULT_BACKOFF, isRetryableStatus, parseRetryAfter, type BackoffOptions } from "./backoff.ts";
+import type { WardenDecision } from "./client.ts";
+import { consoleLogger, type WardenLogger } from "./logger.ts";
+import { RingBuffer } from "./ring-buffer.ts";
 
 const gzip = promisify(gzipCallback);
 
-/** One event as POST /api/v1/audit-events takes it (DESIGN §3 and the AuditEvent model). */
-export type AuditEvent = {
-  /** UUIDv7, chosen here: a retried batch is counted as duplicates, never stored twice. */
-  id: string;
-  ts: string;
-  source: "mcp";
-  /** The end user: the token's sub. */
-  actor: string;
-  /** The agent: the token's azp / client_id. */
-  clientId: string | null;
-  server: string | null;
-  tool: string | null;
-  action: string;
-  decision: "allow" | "deny" | "error";
-  reason: string | null;
-  configVersion: number | null;
-  requestId: string | null;
-  ip: string | null;
+/**
+ * One event as this reporter sends it to POST /api/v1/audit-events: the
+ * contract's event, with every field present (null when unknown) and a
+ * decision always named. The id is a UUIDv7 chosen here: a retried batch is
+ * counted as duplicates, never stored twice.
+ */
+export type AuditEvent = Required<Omit<AuditEventWire, "environment" | "decision" | "details">> & {
+  decision: NonNullable<AuditEventWire["decision"]>;
   details?: Record<string, unknown>;
 };
 
@@ -75,8 +66,8 @@ export type AuditStats = {
   failedAttempts: number;
 };
 
-const MAX_BATCH_EVENTS = 1_000;
-const MAX_BATCH_BYTES = 1024 * 1024;
+const MAX_BATCH_EVENTS = MAX_EVENTS_PER_REQUEST;
+const MAX_BATCH_BYTES = MAX_REQUEST_BYTES;
 const SEND_TIMEOUT_MS = 15_000;
 const DEFAULT_MAX_ATTEMPTS = 5;
 /** Events set aside after failing alone, until Warden shows it stores others; beyond it, the reporter waits (an outage looks like this). */

@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { JSONWebKeySet } from "jose";
-import { decide } from "../../lib/policy/decide";
-import type { ClaimValue, Decision, DecisionReason } from "../../lib/policy/types";
-import { readFileIfExists, writeFileAtomic } from "./atomic-file";
-import { backoffDelay, DEFAULT_BACKOFF, isRetryableStatus, jittered, parseRetryAfter, type BackoffOptions } from "./backoff";
-import { consoleLogger, type WardenLogger } from "./logger";
-import { ConfigRefusedError, verifyConfigDocument, type RefusalReason, type VerifiedConfig } from "./verify";
-import { SDK_VERSION } from "./version";
+import { decide } from "./contract/decide.ts";
+import type { ClaimValue, Decision, DecisionReason } from "./contract/policy.ts";
+import { readFileIfExists, writeFileAtomic } from "./atomic-file.ts";
+import { backoffDelay, DEFAULT_BACKOFF, isRetryableStatus, jittered, parseRetryAfter, type BackoffOptions } from "./backoff.ts";
+import { consoleLogger, type WardenLogger } from "./logger.ts";
+import { ConfigRefusedError, verifyConfigDocument, type RefusalReason, type VerifiedConfig } from "./verify.ts";
+import { SDK_VERSION } from "./version.ts";
 
 export type WardenDecision = Omit<Decision, "reason"> & { reason: DecisionReason | "no_verified_config" };
 

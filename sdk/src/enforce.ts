@@ -1,4 +1,4 @@
-import type { WardenClient, WardenDecision } from "./client";
+import type { WardenClient, WardenDecision } from "./client.ts";
 
 // Helpers for the MCP authorization spec (2025-06-18 and later) and
 // RFC 9728 (OAuth 2.0 Protected Resource Metadata) / RFC 6750 challenges.

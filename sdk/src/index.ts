@@ -1,5 +1,5 @@
-export { WardenClient, createWardenClient, scopesOf, type WardenClientOptions, type WardenDecision, type ConfigRefusal, type PollOutcome } from "./client";
-export { verifyConfigDocument, ConfigRefusedError, REFUSAL_REASONS, type RefusalReason, type VerifiedConfig, type WardenConfig } from "./verify";
+export { WardenClient, createWardenClient, scopesOf, type WardenClientOptions, type WardenDecision, type ConfigRefusal, type PollOutcome } from "./client.ts";
+export { verifyConfigDocument, ConfigRefusedError, REFUSAL_REASONS, type RefusalReason, type VerifiedConfig, type WardenConfig } from "./verify.ts";
 export {
   filterToolsList,
   insufficientScopeChallenge,
@@ -9,12 +9,12 @@ export {
   resourceMetadataUrl,
   denialText,
   type ProtectedResourceMetadata,
-} from "./enforce";
-export { AuditReporter, createAuditReporter, type AuditDropReason, type AuditEvent, type AuditEventInput, type AuditReporterOptions, type AuditStats } from "./audit";
-export { backoffDelay, parseRetryAfter, jittered, type BackoffOptions } from "./backoff";
-export { writeFileAtomic } from "./atomic-file";
-export { consoleLogger, type WardenLogger } from "./logger";
-export { SDK_VERSION } from "./version";
+} from "./enforce.ts";
+export { AuditReporter, createAuditReporter, type AuditDropReason, type AuditEvent, type AuditEventInput, type AuditReporterOptions, type AuditStats } from "./audit.ts";
+export { backoffDelay, parseRetryAfter, jittered, type BackoffOptions } from "./backoff.ts";
+export { writeFileAtomic } from "./atomic-file.ts";
+export { consoleLogger, type WardenLogger } from "./logger.ts";
+export { SDK_VERSION } from "./version.ts";
 export {
   ApprovalClient,
   ApprovalError,
@@ -27,4 +27,4 @@ export {
   type ApprovalRefusalCode,
   type ApprovalRequestInput,
   type ApprovalStatus,
-} from "./approval-client";
+} from "./approval-client.ts";

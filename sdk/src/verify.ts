@@ -1,15 +1,8 @@
 import { compactVerify, createLocalJWKSet, errors, type JSONWebKeySet } from "jose";
-import { z } from "zod";
-import { canonicalJson, sha256Hex } from "../../lib/crypto/canonical-json";
-import type { PolicySnapshot } from "../../lib/policy/types";
+import { CONFIG_CLAIM_FIELDS, CONFIG_SIGNATURE_ALGORITHM, CONFIG_SIGNATURE_TYPE, ConfigClaimsSchema, ConfigDocumentSchema, configContentHash, type ConfigClaims, type PublishedConfig } from "./contract/config-document.ts";
 
 /** What Warden publishes for one server (see DESIGN §3): the policy plus what it refers to. */
-export type WardenConfig = {
-  environment: string;
-  servers: { name: string; resource: string; authorizationServer: string; scopesSupported: string[] }[];
-  scopes: { name: string; description: string | null }[];
-  policy: PolicySnapshot;
-};
+export type WardenConfig = PublishedConfig;
 
 /** A config document that passed every check. */
 export type VerifiedConfig = {
@@ -51,45 +44,8 @@ export class ConfigRefusedError extends Error {
   }
 }
 
-const SIGNATURE_TYPE = "warden-config+jws";
 /** Tolerated clock difference between Warden and this server. */
 const CLOCK_SKEW_MS = 5 * 60_000;
-
-const DocumentSchema = z.object({
-  schemaVersion: z.literal(1),
-  environment: z.string().min(1),
-  server: z.string().min(1).nullable(),
-  version: z.number().int().positive(),
-  issuedAt: z.iso.datetime({ offset: true }),
-  expiresAt: z.iso.datetime({ offset: true }),
-  contentHash: z.string().regex(/^sha256:[0-9a-f]{64}$/),
-  config: z.object({
-    environment: z.string(),
-    servers: z.array(z.object({ name: z.string(), resource: z.string(), authorizationServer: z.string(), scopesSupported: z.array(z.string()) }).loose()),
-    scopes: z.array(z.object({ name: z.string(), description: z.string().nullable() }).loose()),
-    policy: z
-      .object({
-        environment: z.string(),
-        tools: z.array(z.object({ server: z.string(), name: z.string(), enabled: z.boolean(), approved: z.boolean(), requiresApproval: z.boolean() }).loose()),
-        roles: z.array(z.object({ name: z.string(), claimName: z.string(), claimValue: z.string() }).loose()),
-        grants: z.array(z.object({ role: z.string(), server: z.string(), tool: z.string(), requiredScopes: z.array(z.string()) }).loose()),
-        clients: z.array(
-          z.object({ clientId: z.string(), kind: z.string().optional(), status: z.string(), scopeCeiling: z.array(z.string()), restrictTools: z.boolean(), allowedTools: z.array(z.string()) }).loose(),
-        ),
-      })
-      .loose(),
-  }),
-  signature: z.string().min(1),
-});
-
-const ClaimsSchema = z.object({
-  environment: z.string(),
-  server: z.string().nullable(),
-  version: z.number(),
-  contentHash: z.string(),
-  issuedAt: z.string(),
-  expiresAt: z.string(),
-});
 
 export type VerifyOptions = {
   /** The pinned public keys (JWKS). */
@@ -116,7 +72,7 @@ export async function verifyConfigDocument(raw: string, options: VerifyOptions):
   } catch {
     throw new ConfigRefusedError("malformed", "The config is not valid JSON.");
   }
-  const parsed = DocumentSchema.safeParse(parsedJson);
+  const parsed = ConfigDocumentSchema.safeParse(parsedJson);
   if (!parsed.success) throw new ConfigRefusedError("malformed", `The config does not have the expected shape: ${parsed.error.issues[0]?.message ?? "invalid"}.`);
   const document = parsed.data;
   const version = document.version;
@@ -124,8 +80,8 @@ export async function verifyConfigDocument(raw: string, options: VerifyOptions):
   let payload: Uint8Array;
   let keyId: string;
   try {
-    const verified = await compactVerify(document.signature, createLocalJWKSet(options.keys), { algorithms: ["EdDSA"] });
-    if (verified.protectedHeader.typ !== SIGNATURE_TYPE) throw new ConfigRefusedError("bad_signature", `The signature has type ${verified.protectedHeader.typ ?? "(none)"}, not ${SIGNATURE_TYPE}.`, version);
+    const verified = await compactVerify(document.signature, createLocalJWKSet(options.keys), { algorithms: [CONFIG_SIGNATURE_ALGORITHM] });
+    if (verified.protectedHeader.typ !== CONFIG_SIGNATURE_TYPE) throw new ConfigRefusedError("bad_signature", `The signature has type ${verified.protectedHeader.typ ?? "(none)"}, not ${CONFIG_SIGNATURE_TYPE}.`, version);
     payload = verified.payload;
     keyId = verified.protectedHeader.kid ?? "";
   } catch (error) {
@@ -136,19 +92,22 @@ export async function verifyConfigDocument(raw: string, options: VerifyOptions):
     throw new ConfigRefusedError("bad_signature", `The config's signature does not verify: ${(error as Error).message}.`, version);
   }
 
-  let claims: z.infer<typeof ClaimsSchema>;
+  let claims: ConfigClaims;
   try {
-    claims = ClaimsSchema.parse(JSON.parse(new TextDecoder().decode(payload)));
+    claims = ConfigClaimsSchema.parse(JSON.parse(new TextDecoder().decode(payload)));
   } catch {
     throw new ConfigRefusedError("claims_mismatch", "The signed statement is not readable.", version);
   }
-  for (const field of ["environment", "server", "version", "contentHash", "issuedAt", "expiresAt"] as const) {
+  for (const field of CONFIG_CLAIM_FIELDS) {
     if (claims[field] !== document[field]) {
       throw new ConfigRefusedError("claims_mismatch", `The document's ${field} (${String(document[field])}) differs from the signed one (${String(claims[field])}).`, version);
     }
   }
 
-  const recomputed = `sha256:${sha256Hex(canonicalJson(document.config))}`;
+  // The config as it arrived, not as the schema read it: a field added by a
+  // newer Warden is covered by the hash too, and kept for whoever reads it.
+  const config = (parsedJson as { config: PublishedConfig }).config;
+  const recomputed = configContentHash(config);
   if (recomputed !== document.contentHash) {
     throw new ConfigRefusedError("content_hash_mismatch", `The config's content hashes to ${recomputed}, but ${document.contentHash} was signed.`, version);
   }
@@ -179,7 +138,7 @@ export async function verifyConfigDocument(raw: string, options: VerifyOptions):
     issuedAt: document.issuedAt,
     expiresAt: document.expiresAt,
     keyId,
-    config: document.config as unknown as WardenConfig,
+    config,
     raw,
   };
 }

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exportJWK, generateKeyPair } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { canonicalJson, sha256Hex } from "../../lib/crypto/canonical-json";
+import { contentDigest } from "../src/contract/canonical-json.ts";
 import { WardenClient, type ConfigRefusal, type WardenClientOptions } from "../src/client";
 import { SDK_VERSION } from "../src/version";
 import sdkPackage from "../package.json";
@@ -53,7 +53,7 @@ async function liveDocument() {
 }
 
 describe("WardenClient against a real data plane", () => {
-  it("denies everything before the first verified config, then decides with lib/policy", async () => {
+  it("denies everything before the first verified config, then decides with the contract's decide()", async () => {
     const sdk = await client();
     expect(sdk.authorize(analyst, AGENT, "get_invoice")).toMatchObject({ decision: "deny", reason: "no_verified_config", configVersion: null });
     expect(await sdk.pollNow()).toEqual({ kind: "applied", version: 1 });
@@ -159,6 +159,14 @@ describe("WardenClient against a real data plane", () => {
       expect(refusals[0]).toMatchObject({ reason: "bad_signature", source: "poll" });
     });
 
+    it("a signature Warden made for something else: the record of a publication, by the same key", async () => {
+      const record = await warden.db.configVersion.findFirstOrThrow({ where: { environmentId: warden.environment.id }, orderBy: { version: "desc" } });
+      const refusals = await appliedThenServed((document) => {
+        document.signature = record.signature;
+      });
+      expect(refusals[0]).toMatchObject({ reason: "bad_signature", message: expect.stringContaining("warden-publication+jws") });
+    });
+
     it("content that does not match the signed hash", async () => {
       const refusals = await appliedThenServed((document) => {
         document.config.policy.grants.push({ role: "analyst", server: "sales-mcp", tool: "refund_payment", requiredScopes: [] });
@@ -169,7 +177,7 @@ describe("WardenClient against a real data plane", () => {
     it("a rewritten content hash that the signature does not cover", async () => {
       const refusals = await appliedThenServed((document) => {
         document.config.policy.grants.push({ role: "analyst", server: "sales-mcp", tool: "refund_payment", requiredScopes: [] });
-        document.contentHash = `sha256:${sha256Hex(canonicalJson(document.config))}`;
+        document.contentHash = contentDigest(document.config);
       });
       expect(refusals[0]).toMatchObject({ reason: "claims_mismatch" });
     });

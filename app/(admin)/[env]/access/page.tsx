@@ -4,7 +4,7 @@ import { requireAdmin } from "@/lib/auth/session";
 import { preRegisteredClientNames } from "@/lib/clients/clients";
 import { getDb } from "@/lib/db/client";
 import { environmentFromParams } from "@/lib/environments/current";
-import { decide } from "@/lib/policy/decide";
+import { decide } from "@/sdk/src/contract/decide";
 import { loadPolicySnapshot } from "@/lib/policy/load";
 import { parseTestAccessQuery } from "@/lib/policy/test-access-query";
 import { PageHeader } from "@/components/ui/page-header";

@@ -2,7 +2,7 @@ import { authenticateRoute, methodNotAllowed } from "@/lib/http/route-auth";
 import { getDb } from "@/lib/db/client";
 import { findEnvironment } from "@/lib/environments/environments";
 import { readJsonBody } from "@/lib/http/json-body";
-import { decide } from "@/lib/policy/decide";
+import { decide } from "@/sdk/src/contract/decide";
 import { loadPolicySnapshot } from "@/lib/policy/load";
 import { DECISION_BODY_MAX_BYTES, DecisionApiRequestSchema, fieldErrorsOf, toDecisionRequest } from "@/lib/policy/request-schema";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { REDACTED, redactSecrets } from "./redact";
+import { REDACTED, redactSecrets } from "../../src/contract/redact.ts";
 
 describe("redactSecrets", () => {
   it("replaces the value of any key that names a secret, at any depth", () => {

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { canonicalJson, sha256Hex } from "./canonical-json";
+import { canonicalJson, sha256Hex } from "../../src/contract/canonical-json.ts";
 
 /**
  * The recursive version canonicalJson replaced, kept as the reference: every

@@ -111,3 +111,15 @@ export function sha256Hex(input: string | Buffer): string {
   // One-shot: audit ingestion hashes every event, and a Hash object per call costs more than the digest.
   return hash("sha256", input, "hex");
 }
+
+/** How a content digest is written on the wire and in the database: "sha256:" and 64 lower-case hex digits. */
+export const DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
+
+/**
+ * "sha256:<hex>" of a value's canonical JSON: the digest of a config's
+ * content, a tool's definition, a call's arguments. Equal values give equal
+ * digests, whoever serialised them and in whatever key order.
+ */
+export function contentDigest(value: unknown): string {
+  return `sha256:${sha256Hex(canonicalJson(value))}`;
+}

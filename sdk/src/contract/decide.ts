@@ -1,4 +1,4 @@
-import type { ClaimValue, Decision, DecisionReason, DecisionRequest, PolicyClient, PolicyGrant, PolicyRole, PolicySnapshot } from "./types";
+import type { ClaimValue, Decision, DecisionReason, DecisionRequest, PolicyClient, PolicyGrant, PolicyRole, PolicySnapshot } from "./policy.ts";
 
 // Pure: no I/O, no clock, no randomness, no Node built-ins. The same snapshot
 // and request always give the same decision, wherever it runs.

@@ -1,8 +1,10 @@
+import { z } from "zod";
+
 // The policy as data: everything a decision needs, serialisable as JSON so
 // that the admin app, the data plane, the SDK inside an MCP server and the
-// browser can all hold the same value. This file and decide.ts import
-// nothing (no Node built-ins, no database, no React), which is what lets
-// every one of those places import them.
+// browser can all hold the same value. This file imports only zod, and
+// decide.ts only this file (no Node built-ins, no database, no React), which
+// is what lets every one of those places import them.
 
 export const CLIENT_STATUSES = ["PENDING", "APPROVED", "REJECTED", "SUSPENDED"] as const;
 export type ClientStatus = (typeof CLIENT_STATUSES)[number];
@@ -18,63 +20,72 @@ export type ClientKind = (typeof CLIENT_KINDS)[number];
 export const RISK_TIERS = ["LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
 export type RiskTier = (typeof RISK_TIERS)[number];
 
-export type PolicyTool = {
+// The published parts of the policy are zod schemas, so that the server
+// that builds a config and the SDK that verifies one hold it to the same
+// shape; each type below is what its schema accepts.
+
+export const PolicyToolSchema = z.object({
   /** The MCP server's name, unique in its environment. */
-  server: string;
+  server: z.string(),
   /** The tool's name, unique on its server. */
-  name: string;
-  enabled: boolean;
-  /** The live definition is the one an admin approved (see load.ts for how it is derived). */
-  approved: boolean;
-  riskTier: RiskTier;
+  name: z.string(),
+  enabled: z.boolean(),
+  /** The live definition is the one an admin approved (see lib/policy/load.ts for how it is derived). */
+  approved: z.boolean(),
+  riskTier: z.enum(RISK_TIERS),
   /** Calls need a human's approval at call time; the decision still says allow or deny. */
-  requiresApproval: boolean;
-};
+  requiresApproval: z.boolean(),
+});
+export type PolicyTool = z.infer<typeof PolicyToolSchema>;
 
-export type PolicyRole = {
-  name: string;
+export const PolicyRoleSchema = z.object({
+  name: z.string(),
   /** The IdP claim that carries it, e.g. "roles", "groups", "permissions". */
-  claimName: string;
+  claimName: z.string(),
   /** The value in that claim which means "has this role". */
-  claimValue: string;
-};
+  claimValue: z.string(),
+});
+export type PolicyRole = z.infer<typeof PolicyRoleSchema>;
 
-export type PolicyGrant = {
+export const PolicyGrantSchema = z.object({
   /** Role name. */
-  role: string;
-  server: string;
-  tool: string;
+  role: z.string(),
+  server: z.string(),
+  tool: z.string(),
   /** Every one of these must be in the token (after the client's ceiling). Empty: no scope needed. */
-  requiredScopes: string[];
-};
+  requiredScopes: z.array(z.string()),
+});
+export type PolicyGrant = z.infer<typeof PolicyGrantSchema>;
 
-export type PolicyClient = {
+export const PolicyClientSchema = z.object({
   /** The CIMD URL or the IdP-issued id, compared as an exact string. */
-  clientId: string;
+  clientId: z.string(),
   /**
    * Present only for PRE_REGISTERED: absent means CIMD, so configs published
    * before kinds existed read the same and keep their content hash.
    */
-  kind?: ClientKind;
-  status: ClientStatus;
+  kind: z.enum(CLIENT_KINDS).optional(),
+  status: z.enum(CLIENT_STATUSES),
   /** When non-empty, token scopes outside it are ignored. Empty: no ceiling. */
-  scopeCeiling: string[];
+  scopeCeiling: z.array(z.string()),
   /** false: every tool the grants allow. true: only the tools in allowedTools (none if it is empty). */
-  restrictTools: boolean;
+  restrictTools: z.boolean(),
   /** Qualified names, "server/tool" (see qualifiedToolName); a bare tool name matches nothing. */
-  allowedTools: string[];
-};
+  allowedTools: z.array(z.string()),
+});
+export type PolicyClient = z.infer<typeof PolicyClientSchema>;
 
-export type PolicySnapshot = {
+export const PolicySnapshotSchema = z.object({
   /** Environment key, e.g. "prod". */
-  environment: string;
+  environment: z.string(),
   /** Published config version; null for the unpublished draft. */
-  version?: number | null;
-  tools: PolicyTool[];
-  roles: PolicyRole[];
-  grants: PolicyGrant[];
-  clients: PolicyClient[];
-};
+  version: z.number().nullable().optional(),
+  tools: z.array(PolicyToolSchema),
+  roles: z.array(PolicyRoleSchema),
+  grants: z.array(PolicyGrantSchema),
+  clients: z.array(PolicyClientSchema),
+});
+export type PolicySnapshot = z.infer<typeof PolicySnapshotSchema>;
 
 /** An IdP claim value as it appears in a decoded token. */
 export type ClaimValue = string | string[];
