@@ -6,6 +6,7 @@ import { createApiKey, CreateApiKeySchema } from "@/lib/api-keys/api-keys";
 import { publishConfig } from "@/lib/config/publish";
 import { ensureSigningKey, loadSigner } from "@/lib/config/signing-keys";
 import { canonicalJson, sha256Hex } from "@/sdk/src/contract/canonical-json";
+import { ConfigDocumentSchema } from "@/sdk/src/contract/config-document";
 import { encryptionKeyFrom } from "@/lib/crypto/encryption";
 import type { Db } from "@/lib/db/client";
 import { describeEachDatabase } from "@/lib/db/test-harness";
@@ -108,6 +109,8 @@ describeEachDatabase("GET /api/v1/config", (t) => {
     expect(response.headers.get("cache-control")).toBe("private, no-cache");
     const body = await response.json();
     expect(body).toMatchObject({ schemaVersion: 1, environment: "prod", server: "sales", version: 1 });
+    // Exactly the shape an SDK verifies against: the schema both sides import.
+    expect(ConfigDocumentSchema.safeParse(body).error).toBeUndefined();
     expect(body.config.policy.tools.map((tool: { name: string }) => tool.name)).toEqual(["read_orders"]);
     expect(body.config.servers.map((entry: { name: string }) => entry.name)).toEqual(["sales"]);
     expect(body.contentHash).toBe(`sha256:${sha256Hex(canonicalJson(body.config))}`);
