@@ -14,7 +14,7 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ["lib/**/*.test.ts", "examples/**/*.test.ts", "sdk/**/*.test.ts"],
+    include: ["lib/**/*.test.ts", "actions/**/*.test.ts", "examples/**/*.test.ts", "sdk/**/*.test.ts"],
     environment: "node",
     // Database tests start PGlite and create PostgreSQL databases; a small
     // machine needs the headroom, and running files one at a time keeps them

@@ -1,7 +1,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decideApproval } from "@/lib/approvals/approvals";
+import { decideApproval } from "@/lib/approvals/approval-requests";
 import { createApprovalClient, createAuditReporter, createWardenClient, type AuditReporter, type WardenClient } from "@/sdk/src/index";
 import { AGENT, startWardenFixture, type WardenFixture } from "@/sdk/test/warden-fixture";
 import { startReferenceMcpServer, type RunningReferenceServer } from "./server";

@@ -16,7 +16,7 @@ import { safeString } from "@/lib/input/rules";
 import { intakeClient } from "@/lib/clients/intake";
 import { FetchRefusal } from "@/lib/clients/safe-fetch";
 import type { FetchSettings } from "@/lib/clients/preview";
-import { expireDueApprovals } from "@/lib/approvals/approvals";
+import { expireDueApprovals } from "@/lib/approvals/approval-requests";
 import { createApprovalRoutes } from "./approvals";
 
 export type DataPlaneOptions = {

@@ -3,7 +3,7 @@ import { decodeCursor, encodeCursor } from "@/lib/list-query";
 import type { ApiKeyIdentity } from "@/lib/api-keys/api-keys";
 import { recordAuditEvents, type AuditActor, type AuditEventInput } from "@/lib/audit/record";
 import { redactSecrets } from "@/lib/audit/redact";
-import { hasRole, type AdminRole } from "@/lib/auth/roles";
+import { hasRole, type AdminRole } from "@/lib/auth/admin-roles";
 import type { Db, Tx } from "@/lib/db/client";
 import type { ApprovalStatus, RiskTier } from "@/lib/db/generated/enums.ts";
 import type { Prisma } from "@/lib/db/generated/client.ts";
