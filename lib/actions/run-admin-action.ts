@@ -1,3 +1,4 @@
+import "server-only";
 import type { z } from "zod";
 import { DomainError, StaleWriteError } from "@/lib/errors";
 import { AccessError, requireAdmin, type CurrentAdmin } from "@/lib/auth/session";

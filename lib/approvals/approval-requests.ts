@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { decodeCursor, encodeCursor } from "@/lib/list-query";
 import type { ApiKeyIdentity } from "@/lib/api-keys/api-keys";

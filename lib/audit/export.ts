@@ -1,3 +1,4 @@
+import "server-only";
 import { queryRowArrays, type Db } from "@/lib/db/client";
 import { recordAdminEvent, type AuditActor } from "./record";
 import { auditFilterSql, type AuditFilters } from "./query";

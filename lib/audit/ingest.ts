@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { withSqlTransaction, type Db } from "@/lib/db/client";
 import { jsonProblem, JsonItemTooDeep, MAX_JSON_DEPTH, PG_INT_MAX, refineDateText, safeString, textProblem } from "@/lib/input/rules";

@@ -1,3 +1,4 @@
+import "server-only";
 import { v7 as uuidv7 } from "uuid";
 import type { Sql, Tx } from "@/lib/db/client";
 import { auditEventCanonicalParts, chainedHash, type HashedAuditFields } from "./hash";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db } from "@/lib/db/client";
 import { canonicalJson, sha256Hex } from "@/lib/crypto/canonical-json";
 import { loadPolicySnapshot } from "@/lib/policy/load";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Db } from "@/lib/db/client";
 import { createApiKeyVerifier, KEY_OUTAGE_GRACE_MS } from "@/lib/api-keys/api-keys";

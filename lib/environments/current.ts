@@ -1,3 +1,4 @@
+import "server-only";
 import { notFound } from "next/navigation";
 import { getDb } from "@/lib/db/client";
 import { findEnvironment, type EnvironmentSummary } from "./environments";

@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { stringify as stringifyYaml } from "yaml";
 import type { Db, Tx } from "@/lib/db/client";
