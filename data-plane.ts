@@ -17,7 +17,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { CLIENT_IP_HEADER } from "@/lib/auth/request-context";
 import { fetchSettingsFromEnv } from "@/lib/clients/fetch-settings";
-import { runtimeSigner } from "@/lib/config/runtime";
+import { runtimeSigner } from "@/lib/config/runtime-signer";
 import { createDataPlaneHandler } from "@/lib/data-plane/handler";
 import { disconnectDb, getDb } from "@/lib/db/client";
 

@@ -27,7 +27,7 @@ import { recheckDueClients } from "@/lib/clients/recheck";
 import { applyAllAuditRetention } from "@/lib/audit/retention";
 import { LOGO_CONTENT_SECURITY_POLICY, LOGO_ROUTE_PREFIX } from "@/lib/clients/logo";
 import { ensureSigningKey } from "@/lib/config/signing-keys";
-import { runtimeEncryptionKey, runtimeSigner } from "@/lib/config/runtime";
+import { runtimeEncryptionKey, runtimeSigner } from "@/lib/config/runtime-signer";
 
 const dev = process.argv.includes("--dev");
 const port = Number(process.env.PORT ?? 3000);

@@ -52,7 +52,7 @@ async function scopeNames(page: Page, environment: string): Promise<string[]> {
 }
 
 const uniqueScope = (label: string) => `gate.${label}.${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
-const createScopeBody = (name: string) => JSON.stringify([{ env: "dev", name, description: "Made by a request the gate admitted" }]);
+const createScopeBody = (name: string) => JSON.stringify([{ environment: "dev", name, description: "Made by a request the gate admitted" }]);
 
 test.describe("rule: a mutating request needs a same-origin Origin or Sec-Fetch-Site: same-origin", () => {
   test("a server action without an Origin is refused with 403 and does not run", async ({ ownerPage }) => {
@@ -127,7 +127,7 @@ test.describe("rule: a malformed server-action body gets a 4xx, never Next's 500
     { label: "not JSON", body: Buffer.from("[{oops"), status: 400, error: "The body is not valid JSON." },
     { label: "not UTF-8", body: Buffer.from([0x5b, 0x22, 0xff, 0xfe, 0x22, 0x5d]), status: 400, error: "The body is not valid UTF-8." },
     { label: "nested 10,000 deep", body: Buffer.from("[".repeat(10_000) + "]".repeat(10_000)), status: 400, error: "The JSON is nested deeper than 32 levels." },
-    { label: "carrying U+0000", body: Buffer.from('[{"env":"dev","name":"a\\u0000b"}]'), status: 400, error: "The JSON is not acceptable: a string at [0].name contains the character U+0000, which cannot be stored." },
+    { label: "carrying U+0000", body: Buffer.from('[{"environment":"dev","name":"a\\u0000b"}]'), status: 400, error: "The JSON is not acceptable: a string at [0].name contains the character U+0000, which cannot be stored." },
     { label: "carrying a lone surrogate", body: Buffer.from('["\\udc00"]'), status: 400, error: "The JSON is not acceptable: a string at [0] is not well-formed Unicode (a lone UTF-16 surrogate)." },
     {
       label: "bad multipart",

@@ -9,7 +9,7 @@ import { ensureDependencies } from "./ensure-deps.mjs";
 
 ensureDependencies();
 
-const SOURCES = ["app", "components", "lib", "public", "proxy.ts", "next.config.ts", "postcss.config.mjs", "tsconfig.json", "package-lock.json"];
+const SOURCES = ["actions", "app", "components", "lib", "public", "proxy.ts", "next.config.ts", "postcss.config.mjs", "tsconfig.json", "package-lock.json"];
 const STAMP = join(".next", "warden-source-stamp");
 
 function* files(path) {

@@ -1,7 +1,7 @@
 import { cookies } from "next/headers";
 import type { ReactNode } from "react";
 import { requireAdmin } from "@/lib/auth/session";
-import { pendingApprovalCounts } from "@/lib/approvals/approvals";
+import { pendingApprovalCounts } from "@/lib/approvals/approval-requests";
 import { getDb } from "@/lib/db/client";
 import { listEnvironments } from "@/lib/environments/environments";
 import { AppShell } from "@/components/shell/app-shell";

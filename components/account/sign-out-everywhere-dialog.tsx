@@ -2,7 +2,7 @@
 
 import { signOut } from "next-auth/react";
 import { useState, useTransition } from "react";
-import { signOutEverywhereAction } from "@/app/(admin)/account/actions";
+import { signOutEverywhereAction } from "@/actions/account";
 import { Alert } from "@/components/ui/alert";
 import { ConfirmDialog } from "@/components/ui/dialog";
 

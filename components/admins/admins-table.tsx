@@ -3,13 +3,13 @@
 import { useRouter } from "next/navigation";
 import { useMemo, useState, useTransition } from "react";
 import type { AdminListQuery, AdminRow } from "@/lib/admins/admins";
-import { ADMIN_ROLES, ROLE_DESCRIPTIONS, type AdminRole } from "@/lib/auth/roles";
+import { ADMIN_ROLES, ROLE_DESCRIPTIONS, type AdminRole } from "@/lib/auth/admin-roles";
 import {
   changeAdminRoleAction,
   reissueInvitationAction,
   setAdminDisabledAction,
   startPasswordResetAction,
-} from "@/app/(admin)/settings/admins/actions";
+} from "@/actions/admins";
 import { DataTable, type DataTableColumn } from "@/components/data-table/data-table";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";

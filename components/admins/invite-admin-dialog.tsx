@@ -3,8 +3,8 @@
 import { UserPlus } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
-import { ADMIN_ROLES, ROLE_DESCRIPTIONS } from "@/lib/auth/roles";
-import { inviteAdminAction } from "@/app/(admin)/settings/admins/actions";
+import { ADMIN_ROLES, ROLE_DESCRIPTIONS } from "@/lib/auth/admin-roles";
+import { inviteAdminAction } from "@/actions/admins";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { CopyableValue } from "@/components/ui/copyable-value";

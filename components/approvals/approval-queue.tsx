@@ -3,8 +3,8 @@
 import { Check, Clock, X } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useEffect, useState, useTransition } from "react";
-import type { listApprovals } from "@/lib/approvals/approvals";
-import { decideApprovalAction } from "@/app/(admin)/[env]/approvals/actions";
+import type { listApprovals } from "@/lib/approvals/approval-requests";
+import { decideApprovalAction } from "@/actions/approvals";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";

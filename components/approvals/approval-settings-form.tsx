@@ -3,7 +3,7 @@
 import { Settings2 } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
-import { updateApprovalSettingsAction } from "@/app/(admin)/[env]/approvals/actions";
+import { updateApprovalSettingsAction } from "@/actions/approvals";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";

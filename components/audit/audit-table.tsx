@@ -5,7 +5,7 @@ import Link from "next/link";
 import { usePathname, useSearchParams } from "next/navigation";
 import { useEffect, useMemo, useState } from "react";
 import type { AuditRow } from "@/lib/audit/query";
-import { AUDIT_PAGE_SIZES } from "@/lib/audit/query";
+import { AUDIT_PAGE_SIZES } from "@/lib/audit/page-sizes";
 import { DataTable, type DataTableColumn } from "@/components/data-table/data-table";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";

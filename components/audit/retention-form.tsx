@@ -2,7 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useId, useState, useTransition } from "react";
-import { setAuditRetentionAction } from "@/app/(admin)/[env]/audit/actions";
+import { setAuditRetentionAction } from "@/actions/audit";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/dialog";

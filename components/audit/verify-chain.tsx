@@ -3,7 +3,7 @@
 import { ShieldCheck } from "lucide-react";
 import { useSearchParams } from "next/navigation";
 import { useState, useTransition } from "react";
-import { verifyAuditChainAction } from "@/app/(admin)/[env]/audit/actions";
+import { verifyAuditChainAction } from "@/actions/audit";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 

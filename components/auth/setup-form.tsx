@@ -2,7 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
-import { acceptInvitationAction, completePasswordResetAction, createFirstOwnerAction } from "@/app/(auth)/setup/actions";
+import { acceptInvitationAction, completePasswordResetAction, createFirstOwnerAction } from "@/actions/setup";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";

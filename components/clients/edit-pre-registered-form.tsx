@@ -2,7 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
-import { updatePreRegisteredClientAction } from "@/app/(admin)/[env]/clients/actions";
+import { updatePreRegisteredClientAction } from "@/actions/clients";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { detailsValues, logoValue, PreRegisteredDetailsFields, type PreRegisteredDefaults } from "./pre-registered-fields";

@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import type { ClientPreview } from "@/lib/clients/preview";
-import { previewClientAction, registerClientAction } from "@/app/(admin)/[env]/clients/actions";
+import { previewClientAction, registerClientAction } from "@/actions/clients";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";

@@ -2,7 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
-import { registerPreRegisteredClientAction } from "@/app/(admin)/[env]/clients/actions";
+import { registerPreRegisteredClientAction } from "@/actions/clients";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";

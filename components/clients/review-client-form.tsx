@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import type { MetadataChange } from "@/lib/clients/preview";
-import { refreshClientAction, reviewClientAction } from "@/app/(admin)/[env]/clients/actions";
+import { refreshClientAction, reviewClientAction } from "@/actions/clients";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";

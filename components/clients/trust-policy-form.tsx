@@ -4,7 +4,7 @@ import { ShieldCheck } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import type { TrustPolicyValues } from "@/lib/clients/trust-policy";
-import { updateTrustPolicyAction } from "@/app/(admin)/[env]/clients/actions";
+import { updateTrustPolicyAction } from "@/actions/clients";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";

@@ -3,7 +3,7 @@
 import { Gauge } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
-import { updateApiKeyRateLimitAction } from "@/app/(admin)/[env]/config/actions";
+import { updateApiKeyRateLimitAction } from "@/actions/config";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";

@@ -3,7 +3,7 @@
 import { KeyRound } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useMemo, useState, useTransition } from "react";
-import { createApiKeyAction, revokeApiKeyAction } from "@/app/(admin)/[env]/config/actions";
+import { createApiKeyAction, revokeApiKeyAction } from "@/actions/config";
 import { DataTable, type DataTableColumn } from "@/components/data-table/data-table";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";

@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useMemo, useState, useTransition } from "react";
 import type { VersionRow } from "@/lib/config/publish";
-import { rollbackConfigAction } from "@/app/(admin)/[env]/config/actions";
+import { rollbackConfigAction } from "@/actions/config";
 import { DataTable, type DataTableColumn } from "@/components/data-table/data-table";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";

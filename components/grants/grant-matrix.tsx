@@ -5,7 +5,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { Fragment, useOptimistic, useState, useTransition } from "react";
 import type { GrantCell, GrantMatrix, MatrixRole, MatrixServer, MatrixTool } from "@/lib/grants/grants";
-import { applyGrantsAction, revokeGrantAction, setGrantAction } from "@/app/(admin)/[env]/roles/actions";
+import { applyGrantsAction, revokeGrantAction, setGrantAction } from "@/actions/grants";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -83,12 +83,12 @@ export function GrantMatrixView({ envKey, matrix, scopes, editable }: { envKey: 
     const label = toolLabel(tool, server);
     if (current) {
       run({ key, cell: null }, async () => {
-        const result = await revokeGrantAction({ env: envKey, roleId: role.id, toolId: tool.id, version: current.version });
+        const result = await revokeGrantAction({ environment: envKey, roleId: role.id, toolId: tool.id, version: current.version });
         return result.ok ? { tone: "success", message: `Revoked ${label} from ${role.name}.` } : { tone: "error", message: result.error };
       });
     } else {
       run({ key, cell: { id: "pending", requiredScopes: [], version: 1 } }, async () => {
-        const result = await setGrantAction({ env: envKey, roleId: role.id, toolId: tool.id, requiredScopes: [], version: null });
+        const result = await setGrantAction({ environment: envKey, roleId: role.id, toolId: tool.id, requiredScopes: [], version: null });
         return result.ok ? { tone: "success", message: `Granted ${label} to ${role.name}.` } : { tone: "error", message: result.error };
       });
     }
@@ -101,7 +101,7 @@ export function GrantMatrixView({ envKey, matrix, scopes, editable }: { envKey: 
     const current = grants[key];
     startTransition(async () => {
       const result = await setGrantAction({
-        env: envKey,
+        environment: envKey,
         roleId: target.role.id,
         toolId: target.tool.id,
         requiredScopes,
@@ -123,7 +123,7 @@ export function GrantMatrixView({ envKey, matrix, scopes, editable }: { envKey: 
 
   function applyBulk(action: "grant" | "revoke", requiredScopes: string[]) {
     startTransition(async () => {
-      const result = await applyGrantsAction({ env: envKey, roleIds: [...selectedRoles], toolIds: [...selectedTools], action, requiredScopes });
+      const result = await applyGrantsAction({ environment: envKey, roleIds: [...selectedRoles], toolIds: [...selectedTools], action, requiredScopes });
       router.refresh();
       if (!result.ok) {
         setDialogError(result.error);

@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useMemo, useState, useTransition, type ReactNode } from "react";
 import type { GrantListQuery, ToolRisk } from "@/lib/grants/grants";
-import { revokeGrantAction, setGrantAction } from "@/app/(admin)/[env]/roles/actions";
+import { revokeGrantAction, setGrantAction } from "@/actions/grants";
 import { DataTable, type DataTableColumn } from "@/components/data-table/data-table";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
@@ -162,7 +162,7 @@ export function GrantRowsTable({
           onConfirm={(requiredScopes) => {
             const target = editing;
             startTransition(async () => {
-              const result = await setGrantAction({ env: envKey, roleId: target.roleId, toolId: target.toolId, requiredScopes, version: target.version });
+              const result = await setGrantAction({ environment: envKey, roleId: target.roleId, toolId: target.toolId, requiredScopes, version: target.version });
               router.refresh();
               if (!result.ok) {
                 setDialogError(result.error);
@@ -186,7 +186,7 @@ export function GrantRowsTable({
           setRevoking(null);
           if (!target) return;
           startTransition(async () => {
-            const result = await revokeGrantAction({ env: envKey, roleId: target.roleId, toolId: target.toolId, version: target.version });
+            const result = await revokeGrantAction({ environment: envKey, roleId: target.roleId, toolId: target.toolId, version: target.version });
             setFeedback(result.ok ? { tone: "success", message: `Revoked ${describe(target)}.` } : { tone: "error", message: result.error });
             router.refresh();
           });

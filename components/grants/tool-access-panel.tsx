@@ -1,30 +1,30 @@
 import Link from "next/link";
-import { canMutate } from "@/lib/auth/roles";
+import { canMutate } from "@/lib/auth/admin-roles";
 import type { CurrentAdmin } from "@/lib/auth/session";
-import { getDb } from "@/lib/db/client";
 import type { EnvironmentSummary } from "@/lib/environments/environments";
-import { listGrantsForTool, type GrantListQuery, type ToolSummary } from "@/lib/grants/grants";
-import { listAllScopes } from "@/lib/scopes/scopes";
+import type { GrantListQuery, listGrantsForTool, ToolSummary } from "@/lib/grants/grants";
+import type { listAllScopes } from "@/lib/scopes/scopes";
 import { GrantRowsTable } from "./grant-rows-table";
 
 /**
- * "Who can call this?" for one tool. A server component, so a tool page can
- * drop it in as is; the caller has already checked access and found the tool
- * in this environment.
+ * "Who can call this?" for one tool. The page has checked access, found the
+ * tool in this environment and loaded its grants and the environment's scopes.
  */
-export async function ToolAccessPanel({
+export function ToolAccessPanel({
   admin,
   environment,
   tool,
   query,
+  grants: { rows, total },
+  scopes,
 }: {
   admin: CurrentAdmin;
   environment: EnvironmentSummary;
   tool: ToolSummary;
   query: GrantListQuery;
+  grants: Awaited<ReturnType<typeof listGrantsForTool>>;
+  scopes: Awaited<ReturnType<typeof listAllScopes>>;
 }) {
-  const db = getDb();
-  const [{ rows, total }, scopes] = await Promise.all([listGrantsForTool(db, environment.id, tool.id, query), listAllScopes(db, environment.id)]);
   return (
     <section aria-labelledby="tool-access-heading" className="space-y-3">
       <div>

@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { useState, useTransition } from "react";
 import type { ImportPreview } from "@/lib/mcp-import/apply";
-import { applyToolImportAction, previewToolImportAction } from "@/app/(admin)/[env]/servers/[serverId]/import/actions";
+import { applyToolImportAction, previewToolImportAction } from "@/actions/mcp-import";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -11,7 +11,7 @@ import { Field } from "@/components/ui/field";
 import { Input, Select } from "@/components/ui/input";
 import { DefinitionChanges } from "@/components/tools/definition-changes";
 import { RiskBadge } from "@/components/tools/tool-badges";
-import { annotationsOf, RISK_TIERS, type RiskTier } from "@/lib/tools/tools";
+import { annotationsOf, RISK_TIERS, type RiskTier } from "@/lib/tools/schemas";
 import { countOf } from "@/lib/format/count";
 import { handleSubmit } from "@/components/ui/submit";
 

@@ -9,10 +9,10 @@ import {
   previewPolicyFileAction,
   previewPromotionAction,
   type PolicyImportOutcome,
-} from "@/app/(admin)/[env]/config/policy/actions";
+} from "@/actions/policy-io";
 import type { ActionResult } from "@/lib/actions/run-admin-action";
 import type { PolicyProblem } from "@/lib/policy-io/parse";
-import { POLICY_KINDS, type PolicyPlan } from "@/lib/policy-io/plan";
+import { POLICY_KINDS, type PolicyPlan } from "@/lib/policy-io/plan-shape";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { CodeEditor } from "@/components/ui/code-editor";

@@ -1,5 +1,5 @@
 import { Minus, Pencil, Plus } from "lucide-react";
-import { POLICY_KINDS, type PolicyKind, type PolicyPlan } from "@/lib/policy-io/plan";
+import { POLICY_KINDS, type PolicyKind, type PolicyPlan } from "@/lib/policy-io/plan-shape";
 
 const KIND_LABELS: Record<PolicyKind, string> = { scopes: "Scopes", servers: "MCP servers", tools: "Tools", roles: "Roles", grants: "Grants", clients: "Pre-registered clients" };
 

@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import type { RoleRow } from "@/lib/roles/roles";
-import { deleteRoleAction } from "@/app/(admin)/[env]/roles/actions";
+import { deleteRoleAction } from "@/actions/roles";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/dialog";
@@ -45,7 +45,7 @@ export function RoleActions({ envKey, role }: { envKey: string; role: RoleRow })
         onConfirm={() => {
           setDeleting(false);
           startTransition(async () => {
-            const result = await deleteRoleAction({ env: envKey, roleId: role.id, version: role.version, grantCount: role.grantCount });
+            const result = await deleteRoleAction({ environment: envKey, roleId: role.id, version: role.version, grantCount: role.grantCount });
             if (!result.ok) {
               setError(result.error);
               router.refresh();

@@ -5,7 +5,7 @@ import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import type { RoleRow } from "@/lib/roles/roles";
 import { SUGGESTED_CLAIM_NAMES } from "@/lib/roles/claim-names";
-import { createRoleAction, updateRoleAction } from "@/app/(admin)/[env]/roles/actions";
+import { createRoleAction, updateRoleAction } from "@/actions/roles";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
@@ -65,8 +65,8 @@ export function RoleFormDialog({
     const fields = Object.fromEntries(form.entries());
     startTransition(async () => {
       const result = role
-        ? await updateRoleAction({ ...fields, env: envKey, roleId: role.id, version })
-        : await createRoleAction({ ...fields, env: envKey });
+        ? await updateRoleAction({ ...fields, environment: envKey, roleId: role.id, version })
+        : await createRoleAction({ ...fields, environment: envKey });
       if (!result.ok) {
         setError(result.error);
         setFieldErrors(result.fieldErrors ?? {});

@@ -4,7 +4,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useMemo, useState, useTransition } from "react";
 import type { RoleListQuery, RoleRow } from "@/lib/roles/roles";
-import { deleteRoleAction } from "@/app/(admin)/[env]/roles/actions";
+import { deleteRoleAction } from "@/actions/roles";
 import { DataTable, type DataTableColumn } from "@/components/data-table/data-table";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
@@ -139,7 +139,7 @@ export function RolesTable({ envKey, rows, total, query, editable }: { envKey: s
           setDeleting(null);
           if (!target) return;
           startTransition(async () => {
-            const result = await deleteRoleAction({ env: envKey, roleId: target.id, version: target.version, grantCount: target.grantCount });
+            const result = await deleteRoleAction({ environment: envKey, roleId: target.id, version: target.version, grantCount: target.grantCount });
             setFeedback(
               result.ok
                 ? { tone: "success", message: `Role ${result.data.name} deleted${result.data.grantsRemoved ? ` with ${result.data.grantsRemoved} ${result.data.grantsRemoved === 1 ? "grant" : "grants"}` : ""}.` }

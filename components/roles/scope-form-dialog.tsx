@@ -4,7 +4,7 @@ import { Plus } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import type { ScopeRow } from "@/lib/scopes/scopes";
-import { createScopeAction, updateScopeAction } from "@/app/(admin)/[env]/roles/actions";
+import { createScopeAction, updateScopeAction } from "@/actions/roles";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
@@ -59,8 +59,8 @@ export function ScopeFormDialog({
     const fields = Object.fromEntries(form.entries());
     startTransition(async () => {
       const result = scope
-        ? await updateScopeAction({ ...fields, env: envKey, scopeId: scope.id, version: values.version })
-        : await createScopeAction({ ...fields, env: envKey });
+        ? await updateScopeAction({ ...fields, environment: envKey, scopeId: scope.id, version: values.version })
+        : await createScopeAction({ ...fields, environment: envKey });
       if (!result.ok) {
         setError(result.error);
         setFieldErrors(result.fieldErrors ?? {});

@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useMemo, useState, useTransition } from "react";
 import type { ScopeListQuery, ScopeRow } from "@/lib/scopes/scopes";
-import { deleteScopeAction } from "@/app/(admin)/[env]/roles/actions";
+import { deleteScopeAction } from "@/actions/roles";
 import { DataTable, type DataTableColumn } from "@/components/data-table/data-table";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
@@ -128,7 +128,7 @@ export function ScopesTable({ envKey, rows, total, query, editable }: { envKey: 
           setDeleting(null);
           if (!target) return;
           startTransition(async () => {
-            const result = await deleteScopeAction({ env: envKey, scopeId: target.id, version: target.version });
+            const result = await deleteScopeAction({ environment: envKey, scopeId: target.id, version: target.version });
             setFeedback(result.ok ? { tone: "success", message: `Scope ${result.data.name} deleted.` } : { tone: "error", message: result.error });
             router.refresh();
           });

@@ -4,7 +4,7 @@ import { Copy, Trash2 } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
 import type { ProtectedResourceMetadata, ServerDetail } from "@/lib/servers/servers";
-import { deleteServerAction, updateServerAction } from "@/app/(admin)/[env]/servers/actions";
+import { deleteServerAction, updateServerAction } from "@/actions/servers";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/dialog";

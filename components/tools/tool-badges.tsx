@@ -1,5 +1,5 @@
 import { AlertTriangle } from "lucide-react";
-import type { RiskTier } from "@/lib/tools/tools";
+import type { RiskTier } from "@/lib/tools/schemas";
 import { Badge } from "@/components/ui/badge";
 
 const RISK_TONES = { LOW: "neutral", MEDIUM: "warning", HIGH: "danger", CRITICAL: "danger" } as const;

@@ -3,8 +3,9 @@
 import { CheckCircle2, Trash2 } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
-import { DEFAULT_ANNOTATIONS, RISK_TIERS, type ToolAnnotations, type ToolDetail } from "@/lib/tools/tools";
-import { approveToolDefinitionAction, createToolAction, deleteToolAction, updateToolAction } from "@/app/(admin)/[env]/servers/actions";
+import { DEFAULT_ANNOTATIONS, RISK_TIERS, type ToolAnnotations } from "@/lib/tools/schemas";
+import type { ToolDetail } from "@/lib/tools/tools";
+import { approveToolDefinitionAction, createToolAction, deleteToolAction, updateToolAction } from "@/actions/tools";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { CodeEditor, type LineProblem } from "@/components/ui/code-editor";

@@ -3,8 +3,9 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useMemo, useState, useTransition } from "react";
-import { RISK_TIERS, type ToolListQuery, type ToolRow } from "@/lib/tools/tools";
-import { setToolsEnabledAction } from "@/app/(admin)/[env]/servers/actions";
+import { RISK_TIERS } from "@/lib/tools/schemas";
+import type { ToolListQuery, ToolRow } from "@/lib/tools/tools";
+import { setToolsEnabledAction } from "@/actions/tools";
 import { DataTable, type DataTableColumn } from "@/components/data-table/data-table";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";

@@ -1,7 +1,8 @@
+import "server-only";
 import type { z } from "zod";
 import { DomainError, StaleWriteError } from "@/lib/errors";
 import { AccessError, requireAdmin, type CurrentAdmin } from "@/lib/auth/session";
-import type { AdminRole } from "@/lib/auth/roles";
+import type { AdminRole } from "@/lib/auth/admin-roles";
 
 export type ActionResult<T = undefined> =
   | { ok: true; data: T }

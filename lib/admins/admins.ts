@@ -1,9 +1,10 @@
+import "server-only";
 import { z } from "zod";
 import { pagingFields } from "@/lib/list-query";
 import type { Db, Tx } from "@/lib/db/client";
 import type { Prisma } from "@/lib/db/generated/client.ts";
 import { recordAdminEvent, type AuditActor } from "@/lib/audit/record";
-import { ADMIN_ROLES, type AdminRole } from "@/lib/auth/roles";
+import { ADMIN_ROLES, type AdminRole } from "@/lib/auth/admin-roles";
 import { isInvited } from "@/lib/auth/account";
 import { END_ALL_SESSIONS } from "@/lib/auth/sessions";
 import { INVITATION_TOKEN_TTL_MS, issueSetupToken, PASSWORD_RESET_TOKEN_TTL_MS } from "@/lib/auth/setup-tokens";

@@ -1,9 +1,11 @@
+import "server-only";
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import type { Db } from "@/lib/db/client";
 import { recordAdminEvent, type AuditActor } from "@/lib/audit/record";
 import { sha256Hex } from "@/sdk/src/contract/canonical-json";
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "@/lib/db/availability";
+import { isEnvironmentKey } from "@/lib/environments/key";
 import { DomainError, NotFoundError } from "@/lib/errors";
 
 /**
@@ -26,7 +28,7 @@ export function parseApiKey(token: string): { environment: string; selector: str
   if (parts.length < 4 || parts[0] !== API_KEY_PREFIX) return null;
   const [, environment, selector, ...rest] = parts;
   const secret = rest.join("_");
-  if (!environment || !/^[a-z0-9-]{1,32}$/.test(environment) || !selector || !/^[A-Za-z0-9]{8,32}$/.test(selector) || secret.length < 32) return null;
+  if (!environment || !isEnvironmentKey(environment) || !selector || !/^[A-Za-z0-9]{8,32}$/.test(selector) || secret.length < 32) return null;
   return { environment, selector, secret };
 }
 

@@ -1,3 +1,4 @@
+import "server-only";
 import { queryRowArrays, type Db } from "@/lib/db/client";
 import { AUDIT_EVENT_FIELDS, EXPORTED_AUDIT_FIELDS } from "@/sdk/src/contract/audit-event";
 import { recordAdminEvent, type AuditActor } from "./record";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { z } from "zod";
 import { withSqlTransaction, type Db } from "@/lib/db/client";
 import { JsonItemTooDeep, MAX_JSON_DEPTH } from "@/lib/input/rules";

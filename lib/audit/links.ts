@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db } from "@/lib/db/client";
 
 export type AuditEventLinks = { client?: string; tool?: string; server?: string; configVersion?: string; admin?: string };

@@ -1,11 +1,12 @@
+import "server-only";
 import { z } from "zod";
 import type { Db } from "@/lib/db/client";
 import type { Prisma } from "@/lib/db/generated/client.ts";
 import type { HashedAuditFields } from "@/sdk/src/contract/audit-event";
 import { chainsOf, GLOBAL_CHAIN } from "./record";
 import { decodeCursor, encodeCursor, type KeysetCursor } from "@/lib/list-query";
+import { AUDIT_PAGE_SIZES } from "./page-sizes";
 
-export const AUDIT_PAGE_SIZES = [25, 50, 100, 200] as const;
 export const TIME_PRESETS = { "1h": 60 * 60_000, "24h": 24 * 60 * 60_000, "7d": 7 * 24 * 60 * 60_000, "30d": 30 * 24 * 60 * 60_000 } as const;
 export type TimePreset = keyof typeof TIME_PRESETS;
 

@@ -1,3 +1,4 @@
+import "server-only";
 import { v7 as uuidv7 } from "uuid";
 import type { Sql, Tx } from "@/lib/db/client";
 import { HASHED_AUDIT_FIELDS, STORED_AUDIT_FIELDS, AUDIT_EVENT_FIELDS, type HashedAuditFields } from "@/sdk/src/contract/audit-event";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db } from "@/lib/db/client";
 import { auditEventHash, hashedFieldsOf } from "./hash";
 import { chainsOf } from "./record";

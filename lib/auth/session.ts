@@ -1,8 +1,9 @@
+import "server-only";
 import { getServerSession } from "next-auth/next";
 import { forbidden, redirect } from "next/navigation";
 import { getDb } from "@/lib/db/client";
 import { buildAuthOptions } from "./options";
-import { hasRole, type AdminRole } from "./roles";
+import { hasRole, type AdminRole } from "./admin-roles";
 import { isSessionLive, SessionClaimsSchema } from "./sessions";
 
 export type CurrentAdmin = {

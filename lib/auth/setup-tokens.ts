@@ -1,3 +1,4 @@
+import "server-only";
 import { randomBytes } from "node:crypto";
 import { sha256Hex } from "@/sdk/src/contract/canonical-json";
 import type { Tx } from "@/lib/db/client";

@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db } from "@/lib/db/client";
 import { recordAuditEvents } from "@/lib/audit/record";
 import { isUniqueViolationOn } from "@/lib/db/prisma-errors";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import type { AdminRole } from "@/lib/auth/roles";
+import type { AdminRole } from "@/lib/auth/admin-roles";
 import type { Db } from "@/lib/db/client";
 import { describeEachDatabase } from "@/lib/db/test-harness";
 import { applyMetadataRefresh, registerClient } from "./clients";
@@ -12,7 +12,7 @@ import { startHttpsFixture, TEST_CA } from "./testing/fixture-server";
 const session = vi.hoisted(() => ({ role: null as AdminRole | null, db: null as unknown }));
 vi.mock("@/lib/auth/session", async (importOriginal) => {
   const actual = await importOriginal<typeof import("@/lib/auth/session")>();
-  const { hasRole } = await import("@/lib/auth/roles");
+  const { hasRole } = await import("@/lib/auth/admin-roles");
   return {
     ...actual,
     requireAdmin: async (minRole: AdminRole) => {

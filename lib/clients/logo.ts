@@ -1,3 +1,4 @@
+import "server-only";
 import { createHash } from "node:crypto";
 import type { Db, Tx } from "@/lib/db/client";
 import type { ClientPreview, FetchSettings } from "./preview";

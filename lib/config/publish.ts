@@ -1,3 +1,4 @@
+import "server-only";
 import { CompactSign } from "jose";
 import { z } from "zod";
 import { pagingFields } from "@/lib/list-query";

@@ -1,3 +1,4 @@
+import "server-only";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
 import type { Db } from "@/lib/db/client";
 import type { Prisma } from "@/lib/db/generated/client.ts";

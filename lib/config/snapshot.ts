@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db } from "@/lib/db/client";
 import type { Prisma } from "@/lib/db/generated/client.ts";
 import { loadPolicySnapshot } from "@/lib/policy/load";

@@ -1,6 +1,6 @@
 import { afterEach, expect, it } from "vitest";
 import { createApiKey, CreateApiKeySchema } from "@/lib/api-keys/api-keys";
-import { decideApproval } from "@/lib/approvals/approvals";
+import { decideApproval } from "@/lib/approvals/approval-requests";
 import { verifyAuditChain } from "@/lib/audit/verify";
 import { loadSigner } from "@/lib/config/signing-keys";
 import { contentDigest } from "@/sdk/src/contract/canonical-json";

@@ -1,7 +1,8 @@
+import "server-only";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
 import type { ApiKeyIdentity } from "@/lib/api-keys/api-keys";
-import { ApprovalError, consumeApproval, ConsumeApprovalSchema, getApproval, openApproval, OpenApprovalSchema } from "@/lib/approvals/approvals";
+import { ApprovalError, consumeApproval, ConsumeApprovalSchema, getApproval, openApproval, OpenApprovalSchema } from "@/lib/approvals/approval-requests";
 import type { Db } from "@/lib/db/client";
 import { readNodeJsonBody } from "./read-body";
 

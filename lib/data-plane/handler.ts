@@ -1,3 +1,4 @@
+import "server-only";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Db } from "@/lib/db/client";
 import { createApiKeyVerifier, KEY_OUTAGE_GRACE_MS } from "@/lib/api-keys/api-keys";
@@ -16,7 +17,7 @@ import { safeString } from "@/lib/input/rules";
 import { intakeClient } from "@/lib/clients/intake";
 import { FetchRefusal } from "@/lib/clients/safe-fetch";
 import type { FetchSettings } from "@/lib/clients/preview";
-import { expireDueApprovals } from "@/lib/approvals/approvals";
+import { expireDueApprovals } from "@/lib/approvals/approval-requests";
 import { createApprovalRoutes } from "./approval-routes";
 
 export type DataPlaneOptions = {

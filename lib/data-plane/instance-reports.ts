@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db } from "@/lib/db/client";
 
 type Report = { apiKeyId: string; serverId: string | null; instanceId: string; appliedVersion: number | null; sdkVersion: string | null; at: Date };

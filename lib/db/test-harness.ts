@@ -1,3 +1,4 @@
+import "server-only";
 import { afterAll, beforeAll, beforeEach, describe } from "vitest";
 import { createDb, type Db } from "./client";
 import { startEmbeddedDatabase } from "./embedded";

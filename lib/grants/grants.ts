@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { pagingFields } from "@/lib/list-query";
 import type { Db, Tx } from "@/lib/db/client";

@@ -1,5 +1,5 @@
 import { AccessError, requireAdmin, type CurrentAdmin } from "@/lib/auth/session";
-import type { AdminRole } from "@/lib/auth/roles";
+import type { AdminRole } from "@/lib/auth/admin-roles";
 
 const noStore = { "Cache-Control": "no-store" };
 

@@ -1,10 +1,12 @@
+import "server-only";
 import { z } from "zod";
 import type { Db } from "@/lib/db/client";
 import { Prisma } from "@/lib/db/generated/client.ts";
 import { recordAdminEvent, type AuditActor } from "@/lib/audit/record";
 import { DomainError, NotFoundError } from "@/lib/errors";
 import { approvedDefinition, toolDefinitionHash } from "@/lib/tools/definition-hash";
-import { annotationsOf, InputSchemaSchema, RISK_TIERS } from "@/lib/tools/tools";
+import { annotationsOf, RISK_TIERS } from "@/lib/tools/schemas";
+import { InputSchemaSchema } from "@/lib/tools/tools";
 import { suggestRiskTier, type RiskSuggestion } from "@/lib/tools/risk-suggestion";
 import { diffToolDefinitions, type ToolImportChange } from "./diff";
 import { IMPORT_CAPABILITY_NAMES, listRemoteTools, RemoteServerSchema, type RemoteTool } from "./list-remote-tools";

@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { stringify as stringifyYaml } from "yaml";
 import type { Db, Tx } from "@/lib/db/client";
@@ -8,7 +9,7 @@ import { ClaimNameSchema, ClaimValueSchema, RoleNameSchema } from "@/lib/roles/r
 import { ScopeNameSchema } from "@/lib/scopes/scopes";
 import { IssuerUrlSchema, JwksUriSchema, ResourceUriSchema, ScopesSupportedSchema } from "@/lib/servers/servers";
 import { checkInputSchema } from "@/lib/tools/input-schema";
-import { RISK_TIERS, ToolAnnotationsSchema, ToolNameSchema, annotationsOf } from "@/lib/tools/tools";
+import { RISK_TIERS, ToolAnnotationsSchema, ToolNameSchema, annotationsOf } from "@/lib/tools/schemas";
 
 /** The format marker; a future incompatible format gets a new one so old files are refused, not misread. */
 export const POLICY_FORMAT = "policy/v1";

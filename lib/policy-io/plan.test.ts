@@ -3,7 +3,8 @@ import { describeEachDatabase } from "@/lib/db/test-harness";
 import { toolDefinitionHash } from "@/lib/tools/definition-hash";
 import { exportPolicy, serializePolicy, type PolicyDocument } from "./document";
 import { parsePolicy } from "./parse";
-import { StalePlanError, applyPolicyImport, planIsEmpty, planPolicyImport } from "./plan";
+import { StalePlanError, applyPolicyImport, planPolicyImport } from "./plan";
+import { planIsEmpty } from "./plan-shape";
 
 const actor = { id: "0190a0a0-0000-7000-8000-000000000001", email: "owner@example.com", ip: "192.0.2.10" };
 

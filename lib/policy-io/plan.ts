@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db, Tx } from "@/lib/db/client";
 import type { Prisma } from "@/lib/db/generated/client.ts";
 import { recordAdminEvent, type AuditActor } from "@/lib/audit/record";
@@ -5,27 +6,8 @@ import { canonicalJson, contentDigest } from "@/sdk/src/contract/canonical-json"
 import { DomainError } from "@/lib/errors";
 import { approvedDefinition, laterFieldsOf, toolDefinitionHash } from "@/lib/tools/definition-hash";
 import { grantKey, readPolicyState, toolKey, type PolicyDocument, type PolicyIds } from "./document";
+import { planCounts, planIsEmpty, type KindPlan, type PolicyPlan } from "./plan-shape";
 
-export const POLICY_KINDS = ["scopes", "servers", "tools", "roles", "grants", "clients"] as const;
-export type PolicyKind = (typeof POLICY_KINDS)[number];
-
-/** One object as the admin recognises it: "support", "sales/lookup", "support → sales/lookup". */
-export type PlannedUpdate = { name: string; fields: string[] };
-export type KindPlan = { create: string[]; update: PlannedUpdate[]; delete: string[] };
-export type PolicyPlan = Record<PolicyKind, KindPlan> & {
-  /** Covers the changes and the file's values, so an apply can prove it is the plan the admin saw. */
-  hash: string;
-};
-
-export function planIsEmpty(plan: PolicyPlan): boolean {
-  return POLICY_KINDS.every((kind) => plan[kind].create.length + plan[kind].update.length + plan[kind].delete.length === 0);
-}
-
-export function planCounts(plan: PolicyPlan): Record<PolicyKind, { created: number; updated: number; deleted: number }> {
-  return Object.fromEntries(
-    POLICY_KINDS.map((kind) => [kind, { created: plan[kind].create.length, updated: plan[kind].update.length, deleted: plan[kind].delete.length }]),
-  ) as Record<PolicyKind, { created: number; updated: number; deleted: number }>;
-}
 
 const same = (a: unknown, b: unknown) => canonicalJson(a ?? null) === canonicalJson(b ?? null);
 

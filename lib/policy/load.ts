@@ -1,7 +1,8 @@
+import "server-only";
 import type { Db } from "@/lib/db/client";
 import { NotFoundError } from "@/lib/errors";
 import type { PolicySnapshot } from "@/sdk/src/contract/policy";
-import { needsApproval } from "@/lib/approvals/approvals";
+import { needsApproval } from "@/lib/approvals/approval-requests";
 
 /**
  * Whether a tool's live definition is the approved one.

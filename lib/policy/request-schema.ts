@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isEnvironmentKey } from "@/lib/environments/key";
 import type { DecisionRequest } from "@/sdk/src/contract/policy";
 
 /** POST /api/v1/decisions refuses bodies above this: a decision request is a few hundred bytes. */
@@ -29,7 +30,7 @@ const required = (what: string, max: number) =>
 
 /** The body of POST /api/v1/decisions. Unknown fields are refused, so a misspelt one cannot be silently ignored. */
 export const DecisionApiRequestSchema = z.strictObject({
-  environment: z.string({ error: "Name the environment by its key, e.g. prod." }).regex(/^[a-z0-9-]{1,32}$/, "Name the environment by its key, e.g. prod."),
+  environment: z.string({ error: "Name the environment by its key, e.g. prod." }).refine(isEnvironmentKey, "Name the environment by its key, e.g. prod."),
   sub: required("sub (the user's subject identifier)", 512),
   clientId: required("client ID", 2_048),
   server: required("server name", 200),

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { diffToolDefinition } from "./definition-diff";
 import { toolDefinitionHash } from "./definition-hash";
 import { suggestRiskTier } from "./risk-suggestion";
-import { annotationsOf } from "./tools";
+import { annotationsOf } from "./schemas";
 
 const base = { name: "get_invoice", title: null, description: "Returns one invoice.", inputSchema: { type: "object", properties: { id: { type: "string" } } }, annotations: {} };
 

@@ -1,5 +1,5 @@
 import { canonicalJson } from "@/sdk/src/contract/canonical-json";
-import { annotationsOf } from "./tools";
+import { annotationsOf } from "./schemas";
 import type { ToolDefinition } from "./definition-hash";
 
 /** One changed path of a tool definition, e.g. `inputSchema.properties.id.type`. */

@@ -1,4 +1,4 @@
-import type { RiskTier, ToolAnnotations } from "./tools";
+import type { RiskTier, ToolAnnotations } from "./schemas";
 
 export type RiskSuggestion = { tier: RiskTier; because: string };
 

@@ -3,10 +3,10 @@ import { describeEachDatabase } from "@/lib/db/test-harness";
 import { DomainError, StaleWriteError } from "@/lib/errors";
 import type { AuditActor } from "@/lib/audit/record";
 import { toolDefinitionHash } from "./definition-hash";
+import { ToolNameSchema } from "./schemas";
 import {
   CreateToolSchema,
   ToolListQuerySchema,
-  ToolNameSchema,
   UpdateToolSchema,
   approveToolDefinition,
   createTool,

@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { pagingFields } from "@/lib/list-query";
 import type { Db, Tx } from "@/lib/db/client";
@@ -8,19 +9,9 @@ import { approvedDefinition, laterFieldsOf, toolDefinitionHash, type ToolDefinit
 import { diffToolDefinition, type DefinitionChange } from "./definition-diff";
 import { jsonProblem, PG_INT_MAX, safeString } from "@/lib/input/rules";
 import { checkInputSchema, formatInputSchemaProblem } from "./input-schema";
-
-export const RISK_TIERS = ["LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
-export type RiskTier = (typeof RISK_TIERS)[number];
+import { annotationsOf, RISK_TIERS, ToolAnnotationsSchema, ToolNameSchema, type RiskTier, type ToolAnnotations } from "./schemas";
 
 // ---------- schemas ----------
-
-/** MCP tool names: 1–128 characters of letters, digits, "_", "-" and ".". */
-export const ToolNameSchema = z
-  .string()
-  .trim()
-  .min(1, "Enter a name.")
-  .max(128, "A tool name has at most 128 characters.")
-  .regex(/^[A-Za-z0-9_.-]{1,128}$/, 'Use only letters, digits, "_", "-" and "." (no spaces).');
 
 /**
  * The input schema as typed in the editor (JSON text) or as an object; out
@@ -41,14 +32,6 @@ export const InputSchemaSchema = z
     return z.NEVER;
   });
 
-/** MCP tool annotations: hints for clients, which Warden stores as given. */
-export const ToolAnnotationsSchema = z.object({
-  readOnlyHint: z.boolean(),
-  destructiveHint: z.boolean(),
-  idempotentHint: z.boolean(),
-  openWorldHint: z.boolean(),
-});
-export type ToolAnnotations = z.infer<typeof ToolAnnotationsSchema>;
 
 const optionalText = (max: number) =>
   safeString()
@@ -138,14 +121,6 @@ export type ToolDetail = {
   updatedAt: string;
 };
 
-/** MCP's defaults for hints a server left out: assume the worst about side effects. */
-export const DEFAULT_ANNOTATIONS: ToolAnnotations = { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true };
-
-export function annotationsOf(value: unknown): ToolAnnotations {
-  const stored = (typeof value === "object" && value !== null ? value : {}) as Partial<Record<keyof ToolAnnotations, unknown>>;
-  const pick = (key: keyof ToolAnnotations) => (typeof stored[key] === "boolean" ? stored[key] : DEFAULT_ANNOTATIONS[key]);
-  return { readOnlyHint: pick("readOnlyHint"), destructiveHint: pick("destructiveHint"), idempotentHint: pick("idempotentHint"), openWorldHint: pick("openWorldHint") };
-}
 
 /** A definition nobody approved yet, or one that changed after approval. */
 function changedSinceApproval(tool: { definitionHash: string | null; approvedHash: string | null }): boolean {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decideApproval } from "../../lib/approvals/approvals";
+import { decideApproval } from "../../lib/approvals/approval-requests";
 import { canonicalJson, sha256Hex } from "../src/contract/canonical-json.ts";
 import { argumentsDigest, argumentsPreview, createApprovalClient, type ApprovalClient } from "../src/index";
 import { startWardenFixture, type WardenFixture } from "./warden-fixture";

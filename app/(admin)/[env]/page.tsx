@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { auditInsights, INSIGHT_WINDOWS, InsightWindowSchema, type Ranked } from "@/lib/audit/insights";
-import { hasRole } from "@/lib/auth/roles";
+import { hasRole } from "@/lib/auth/admin-roles";
 import { requireAdmin } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
 import { environmentFromParams } from "@/lib/environments/current";

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { ApprovalListSchema, canApprove, getApprovalSettings, listApprovals } from "@/lib/approvals/approvals";
-import { hasRole } from "@/lib/auth/roles";
+import { ApprovalListSchema, canApprove, getApprovalSettings, listApprovals } from "@/lib/approvals/approval-requests";
+import { hasRole } from "@/lib/auth/admin-roles";
 import { requireAdmin } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
 import { environmentFromParams } from "@/lib/environments/current";

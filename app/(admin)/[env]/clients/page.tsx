@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { Plus } from "lucide-react";
-import { canMutate } from "@/lib/auth/roles";
+import { canMutate } from "@/lib/auth/admin-roles";
 import { requireAdmin } from "@/lib/auth/session";
 import { ClientListQuerySchema, listClients, pendingClientCount } from "@/lib/clients/clients";
 import { getDb } from "@/lib/db/client";

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { AdminListQuerySchema, listAdmins } from "@/lib/admins/admins";
-import { canMutate } from "@/lib/auth/roles";
+import { canMutate } from "@/lib/auth/admin-roles";
 import { requireAdmin } from "@/lib/auth/session";
 import { readOidcSettings } from "@/lib/auth/settings";
 import { getDb } from "@/lib/db/client";

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { authenticateRoute, methodNotAllowed } from "@/lib/http/route-auth";
 import { getDb } from "@/lib/db/client";
 import { findEnvironment } from "@/lib/environments/environments";
+import { isEnvironmentKey } from "@/lib/environments/key";
 import { POLICY_SERIALIZATIONS, exportPolicy, serializePolicy } from "@/lib/policy-io/document";
 
 // Downloads an environment's policy as a file. Reading changes nothing, so any
@@ -20,7 +21,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ env:
   if (!query.success) return json(400, { error: query.error.issues[0]!.message });
   const { env } = await params;
   const db = getDb();
-  const environment = /^[a-z0-9-]{1,32}$/.test(env) ? await findEnvironment(db, env) : null;
+  const environment = isEnvironmentKey(env) ? await findEnvironment(db, env) : null;
   if (!environment) return json(404, { error: `There is no environment "${env}".` });
 
   const { format } = query.data;

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { listApiKeys } from "@/lib/api-keys/api-keys";
 import { getApiKeyRateLimit } from "@/lib/api-keys/rate-limits";
-import { canMutate, hasRole } from "@/lib/auth/roles";
+import { canMutate, hasRole } from "@/lib/auth/admin-roles";
 import { requireAdmin } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
 import { environmentFromParams } from "@/lib/environments/current";

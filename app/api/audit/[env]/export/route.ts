@@ -6,6 +6,7 @@ import { EXPORT_FORMATS, exportAuditEvents, recordAuditExport } from "@/lib/audi
 import { AuditFilterSchema } from "@/lib/audit/query";
 import { getDb } from "@/lib/db/client";
 import { findEnvironment } from "@/lib/environments/environments";
+import { isEnvironmentKey } from "@/lib/environments/key";
 
 // Streams every event matching the Audit page's filters; AUDITOR and above.
 
@@ -22,7 +23,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ env:
   if (!format.success) return json(400, { error: format.error.issues[0]!.message });
   const { env } = await params;
   const db = getDb();
-  const environment = /^[a-z0-9-]{1,32}$/.test(env) ? await findEnvironment(db, env) : null;
+  const environment = isEnvironmentKey(env) ? await findEnvironment(db, env) : null;
   if (!environment) return json(404, { error: `There is no environment "${env}".` });
 
   const filters = AuditFilterSchema.parse(Object.fromEntries(search));

@@ -2,6 +2,7 @@ import { authenticateRoute, methodNotAllowed } from "@/lib/http/route-auth";
 import { AuditFilterSchema, auditEventsStoredAfter, LivePositionSchema } from "@/lib/audit/query";
 import { getDb } from "@/lib/db/client";
 import { findEnvironment } from "@/lib/environments/environments";
+import { isEnvironmentKey } from "@/lib/environments/key";
 
 // The Audit page's live mode polls this for events stored since it last looked.
 
@@ -15,7 +16,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ env:
   if (!since.success) return json(400, { error: since.error.issues[0]!.message });
   const { env } = await params;
   const db = getDb();
-  const environment = /^[a-z0-9-]{1,32}$/.test(env) ? await findEnvironment(db, env) : null;
+  const environment = isEnvironmentKey(env) ? await findEnvironment(db, env) : null;
   if (!environment) return json(404, { error: `There is no environment "${env}".` });
   return json(200, await auditEventsStoredAfter(db, environment.id, AuditFilterSchema.parse(Object.fromEntries(search)), since.data));
 }

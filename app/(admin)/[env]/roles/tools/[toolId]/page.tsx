@@ -5,7 +5,8 @@ import { z } from "zod";
 import { requireAdmin } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
 import { environmentFromParams } from "@/lib/environments/current";
-import { GrantListQuerySchema, findTool } from "@/lib/grants/grants";
+import { GrantListQuerySchema, findTool, listGrantsForTool } from "@/lib/grants/grants";
+import { listAllScopes } from "@/lib/scopes/scopes";
 import { RiskMarkers } from "@/components/grants/risk-markers";
 import { ToolAccessPanel } from "@/components/grants/tool-access-panel";
 import { PageHeader } from "@/components/ui/page-header";
@@ -26,6 +27,7 @@ export default async function ToolAccessPage({
   const tool = await findTool(getDb(), environment.id, toolId);
   if (!tool) notFound();
   const query = GrantListQuerySchema.parse(await searchParams);
+  const [grants, scopes] = await Promise.all([listGrantsForTool(getDb(), environment.id, tool.id, query), listAllScopes(getDb(), environment.id)]);
   return (
     <>
       <nav aria-label="Breadcrumb" className="mb-2 text-sm text-muted-foreground">
@@ -43,7 +45,7 @@ export default async function ToolAccessPage({
           </span>
         }
       />
-      <ToolAccessPanel admin={admin} environment={environment} tool={tool} query={query} />
+      <ToolAccessPanel admin={admin} environment={environment} tool={tool} query={query} grants={grants} scopes={scopes} />
     </>
   );
 }

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import type { AdminRole } from "@/lib/auth/roles";
+import type { AdminRole } from "@/lib/auth/admin-roles";
 
 // The client actions are public endpoints: whatever the page showed, each
 // must refuse a role below ADMIN before touching anything. The session is
@@ -7,7 +7,7 @@ import type { AdminRole } from "@/lib/auth/roles";
 const session = vi.hoisted(() => ({ role: "VIEWER" as AdminRole }));
 vi.mock("@/lib/auth/session", async (importOriginal) => {
   const actual = await importOriginal<typeof import("@/lib/auth/session")>();
-  const { hasRole } = await import("@/lib/auth/roles");
+  const { hasRole } = await import("@/lib/auth/admin-roles");
   return {
     ...actual,
     requireAdmin: async (minRole: AdminRole) => {
@@ -37,7 +37,7 @@ vi.mock("@/lib/clients/pre-registered", async (importOriginal) => ({
   },
 }));
 
-const { deleteClientAction, registerPreRegisteredClientAction, updatePreRegisteredClientAction } = await import("@/app/(admin)/[env]/clients/actions");
+const { deleteClientAction, registerPreRegisteredClientAction, updatePreRegisteredClientAction } = await import("@/actions/clients");
 const input = { environment: "dev", id: "0190c0de-0000-7000-8000-000000000000", version: 1, reason: "retired" };
 
 describe("deleting a client needs ADMIN", () => {

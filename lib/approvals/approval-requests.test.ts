@@ -2,8 +2,8 @@ import { expect, it } from "vitest";
 import { buildPublishedConfig } from "@/lib/config/snapshot";
 import { describeEachDatabase } from "@/lib/db/test-harness";
 import { loadPolicySnapshot } from "@/lib/policy/load";
-import type { AdminRole } from "@/lib/auth/roles";
-import { ApprovalSettingsSchema, canApprove, decideApproval, listApprovals, needsApproval, openApproval, pendingApprovalCounts, updateApprovalSettings } from "./approvals";
+import type { AdminRole } from "@/lib/auth/admin-roles";
+import { ApprovalSettingsSchema, canApprove, decideApproval, listApprovals, needsApproval, openApproval, pendingApprovalCounts, updateApprovalSettings } from "./approval-requests";
 
 const DIGEST = `sha256:${"a".repeat(64)}`;
 

@@ -1,3 +1,4 @@
+import "server-only";
 import type { Db } from "@/lib/db/client";
 import { encryptionKeyFrom } from "@/lib/crypto/encryption";
 import { loadSigner, type Signer } from "./signing-keys";

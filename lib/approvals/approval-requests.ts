@@ -1,9 +1,10 @@
+import "server-only";
 import { z } from "zod";
 import { decodeCursor, encodeCursor } from "@/lib/list-query";
 import type { ApiKeyIdentity } from "@/lib/api-keys/api-keys";
 import { recordAuditEvents, type AuditActor, type AuditEventInput } from "@/lib/audit/record";
 import { redactSecrets } from "@/sdk/src/contract/redact";
-import { hasRole, type AdminRole } from "@/lib/auth/roles";
+import { hasRole, type AdminRole } from "@/lib/auth/admin-roles";
 import type { Db, Tx } from "@/lib/db/client";
 import type { ApprovalStatus, RiskTier } from "@/lib/db/generated/enums.ts";
 import type { Prisma } from "@/lib/db/generated/client.ts";

@@ -10,7 +10,7 @@ vi.mock("@/lib/auth/session", async (importOriginal) => ({
   requireAdmin: async () => ({ id: "0190c0de-0000-7000-8000-000000000001", email: "admin@example.com", role: "ADMIN" }),
 }));
 
-const { createToolAction, updateToolAction } = await import("@/app/(admin)/[env]/servers/actions");
+const { createToolAction, updateToolAction } = await import("@/actions/tools");
 const { runAdminAction } = await import("@/lib/actions/run-admin-action");
 
 const ids = { environmentId: "0190c0de-0000-7000-8000-0000000000e1", serverId: "0190c0de-0000-7000-8000-0000000000a1" };

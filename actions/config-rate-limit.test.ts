@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import type { AdminRole } from "@/lib/auth/roles";
+import type { AdminRole } from "@/lib/auth/admin-roles";
 
 // The rate-limit action is a public endpoint: whatever the page showed, it
 // must refuse anyone below OWNER before touching anything. The session is
@@ -7,7 +7,7 @@ import type { AdminRole } from "@/lib/auth/roles";
 const session = vi.hoisted(() => ({ role: "ADMIN" as AdminRole }));
 vi.mock("@/lib/auth/session", async (importOriginal) => {
   const actual = await importOriginal<typeof import("@/lib/auth/session")>();
-  const { hasRole } = await import("@/lib/auth/roles");
+  const { hasRole } = await import("@/lib/auth/admin-roles");
   return {
     ...actual,
     requireAdmin: async (minRole: AdminRole) => {
@@ -25,7 +25,7 @@ vi.mock("@/lib/api-keys/rate-limits", async (importOriginal) => ({
   },
 }));
 
-const { updateApiKeyRateLimitAction } = await import("@/app/(admin)/[env]/config/actions");
+const { updateApiKeyRateLimitAction } = await import("@/actions/config");
 
 describe("changing the API key rate limit needs OWNER", () => {
   it.each(["VIEWER", "AUDITOR", "ADMIN"] as const)("refuses an %s before anything is saved", async (role) => {

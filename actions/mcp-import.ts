@@ -1,9 +1,9 @@
 "use server";
 
-import { headers } from "next/headers";
+import "server-only";
 import { revalidatePath } from "next/cache";
+import { requestActor } from "@/lib/actions/request-actor";
 import { runAdminAction } from "@/lib/actions/run-admin-action";
-import { clientIpFrom } from "@/lib/auth/request-context";
 import { getDb } from "@/lib/db/client";
 import { ApplyImportSchema, applyToolImport, ImportPreviewSchema, previewToolImport } from "@/lib/mcp-import/apply";
 
@@ -14,7 +14,7 @@ export async function previewToolImportAction(input: unknown) {
 
 export async function applyToolImportAction(input: unknown) {
   return runAdminAction("ADMIN", ApplyImportSchema, input, async (admin, data) => {
-    const summary = await applyToolImport(getDb(), { id: admin.id, email: admin.email, ip: clientIpFrom(await headers()) }, data);
+    const summary = await applyToolImport(getDb(), await requestActor(admin), data);
     revalidatePath("/", "layout");
     return summary;
   });

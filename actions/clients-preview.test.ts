@@ -1,10 +1,10 @@
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
-import type { AdminRole } from "@/lib/auth/roles";
+import type { AdminRole } from "@/lib/auth/admin-roles";
 import type { Db } from "@/lib/db/client";
 import { describeEachDatabase } from "@/lib/db/test-harness";
 import { MAX_JSON_DEPTH } from "@/lib/input/rules";
-import { startHttpsFixture } from "./testing/fixture-server";
+import { startHttpsFixture } from "@/lib/clients/testing/fixture-server";
 
 // The preview action is called as the review form calls it, with an ADMIN
 // session and the test's database behind getDb. The fetcher trusts the
@@ -17,12 +17,14 @@ vi.mock("@/lib/auth/session", async (importOriginal) => ({
 }));
 vi.mock("@/lib/db/client", async (importOriginal) => ({ ...(await importOriginal<typeof import("@/lib/db/client")>()), getDb: () => session.db as Db }));
 vi.mock("next/cache", () => ({ revalidatePath: () => undefined }));
-const { previewClientAction } = await import("@/app/(admin)/[env]/clients/actions");
+// Outside a request there are no headers; the action reads them for the audit actor.
+vi.mock("next/headers", () => ({ headers: async () => new Headers() }));
+const { previewClientAction } = await import("@/actions/clients");
 
 let fixture: Awaited<ReturnType<typeof startHttpsFixture>>;
 const previousCaFile = process.env.WARDEN_TEST_FETCH_CA_FILE;
 beforeAll(async () => {
-  process.env.WARDEN_TEST_FETCH_CA_FILE = fileURLToPath(new URL("./testing/ca.pem", import.meta.url));
+  process.env.WARDEN_TEST_FETCH_CA_FILE = fileURLToPath(new URL("../lib/clients/testing/ca.pem", import.meta.url));
   fixture = await startHttpsFixture({
     // Under the 5 KB cap, nested far deeper than a recursive walk survives.
     "/deep/client.json": (_req, res) =>

@@ -1,6 +1,6 @@
 "use server";
 
-import { headers } from "next/headers";
+import "server-only";
 import { revalidatePath } from "next/cache";
 import {
   ChangeAdminRoleSchema,
@@ -15,13 +15,13 @@ import {
   startPasswordReset,
   type Actor,
 } from "@/lib/admins/admins";
+import { requestActor } from "@/lib/actions/request-actor";
 import { runAdminAction } from "@/lib/actions/run-admin-action";
 import type { CurrentAdmin } from "@/lib/auth/session";
-import { clientIpFrom } from "@/lib/auth/request-context";
 import { getDb } from "@/lib/db/client";
 
 async function actorFrom(admin: CurrentAdmin): Promise<Actor> {
-  return { id: admin.id, email: admin.email, role: admin.role, ip: clientIpFrom(await headers()) };
+  return { ...(await requestActor(admin)), role: admin.role };
 }
 
 // Invitation and password reset links both open /setup, which tells them apart by the token.

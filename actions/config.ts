@@ -1,0 +1,49 @@
+"use server";
+
+import "server-only";
+import { revalidatePath } from "next/cache";
+import { runEnvironmentAction } from "@/lib/actions/run-environment-action";
+import { createApiKey, CreateApiKeySchema, revokeApiKey, RevokeApiKeySchema } from "@/lib/api-keys/api-keys";
+import { ApiKeyRateLimitSchema, updateApiKeyRateLimit } from "@/lib/api-keys/rate-limits";
+import { publishConfig, PublishSchema, rollbackConfig, RollbackSchema } from "@/lib/config/publish";
+import { runtimeSigner } from "@/lib/config/runtime-signer";
+
+export async function publishConfigAction(input: unknown) {
+  return runEnvironmentAction("ADMIN", PublishSchema, input, async ({ environment, actor, db }, data) => {
+    const version = await publishConfig(db, actor, environment.id, data, await runtimeSigner(db));
+    revalidatePath(`/${environment.key}/config`);
+    return { version: version.version };
+  });
+}
+
+export async function rollbackConfigAction(input: unknown) {
+  return runEnvironmentAction("ADMIN", RollbackSchema, input, async ({ environment, actor, db }, data) => {
+    const version = await rollbackConfig(db, actor, environment.id, data, await runtimeSigner(db));
+    revalidatePath(`/${environment.key}/config`);
+    return { version: version.version };
+  });
+}
+
+export async function createApiKeyAction(input: unknown) {
+  return runEnvironmentAction("ADMIN", CreateApiKeySchema, input, async ({ environment, actor, db }, data) => {
+    const created = await createApiKey(db, actor, environment.id, data);
+    revalidatePath(`/${environment.key}/config/keys`);
+    // The only time the secret leaves the server.
+    return { token: created.token, selector: created.selector };
+  });
+}
+
+export async function revokeApiKeyAction(input: unknown) {
+  return runEnvironmentAction("ADMIN", RevokeApiKeySchema, input, async ({ environment, actor, db }, data) => {
+    await revokeApiKey(db, actor, environment.id, data);
+    revalidatePath(`/${environment.key}/config/keys`);
+  });
+}
+
+export async function updateApiKeyRateLimitAction(input: unknown) {
+  return runEnvironmentAction("OWNER", ApiKeyRateLimitSchema, input, async ({ environment, actor, db }, data) => {
+    const saved = await updateApiKeyRateLimit(db, actor, environment.id, { perSecond: data.perSecond, burst: data.burst });
+    revalidatePath(`/${environment.key}/config/keys`);
+    return saved;
+  });
+}
