@@ -10,7 +10,7 @@ import { cn } from "@/components/ui/cn";
 import { Field } from "@/components/ui/field";
 import { Input, Select } from "@/components/ui/input";
 import { handleSubmit } from "@/components/ui/submit";
-import { KindBadge } from "@/components/clients/clients-table";
+import { KindBadge } from "@/components/clients/client-badges";
 
 const TEXTAREA = "w-full rounded-md border bg-surface px-3 py-2 font-mono text-sm placeholder:text-muted-foreground aria-[invalid=true]:border-destructive";
 

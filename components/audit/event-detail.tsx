@@ -3,7 +3,7 @@ import Link from "next/link";
 import type { AuditEventLinks } from "@/lib/audit/links";
 import type { AuditEvent } from "@/lib/db/generated/client.ts";
 import { Badge } from "@/components/ui/badge";
-import { DecisionBadge } from "./audit-table";
+import { DecisionBadge } from "./decision-badge";
 
 
 function Row({ label, children, href }: { label: string; children: React.ReactNode; href?: string }) {

@@ -1,5 +1,5 @@
 import { logoSrc } from "@/lib/clients/logo";
-import { KindBadge } from "./clients-table";
+import { KindBadge } from "./client-badges";
 
 export type PreRegisteredDetails = {
   clientId: string;

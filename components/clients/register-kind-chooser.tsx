@@ -4,7 +4,7 @@ import { useState } from "react";
 import type { ClientKind } from "@/lib/clients/status";
 import { RegisterClientForm } from "./register-client-form";
 import { RegisterPreRegisteredForm } from "./register-pre-registered-form";
-import { KIND_LABEL } from "./clients-table";
+import { KIND_LABEL } from "./client-badges";
 
 const KIND_HINT: Record<ClientKind, string> = {
   CIMD: "The agent's client_id is an https URL to its metadata document. Warden fetches and checks it.",

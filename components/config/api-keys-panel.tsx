@@ -4,28 +4,15 @@ import { KeyRound } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useMemo, useState, useTransition } from "react";
 import { createApiKeyAction, revokeApiKeyAction } from "@/actions/config";
-import { DataTable, type DataTableColumn } from "@/components/data-table/data-table";
+import { DataTable } from "@/components/data-table/data-table";
 import { Alert } from "@/components/ui/alert";
-import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { ConfirmDialog, Dialog } from "@/components/ui/dialog";
 import { Field } from "@/components/ui/field";
 import { Input, Select } from "@/components/ui/input";
-import { RelativeTime } from "@/components/ui/relative-time";
 import { handleSubmit } from "@/components/ui/submit";
 import { CopyableValue } from "@/components/ui/copyable-value";
-
-export type ApiKeyRow = {
-  id: string;
-  selector: string;
-  label: string;
-  server: string | null;
-  createdBy: string | null;
-  createdAt: string;
-  lastUsedAt: string | null;
-  expiresAt: string | null;
-  status: "active" | "revoked" | "expired";
-};
+import { getApiKeysColumns, type ApiKeyRow } from "./api-keys-columns";
 
 export function ApiKeysPanel({ environment, keys, servers, editable }: { environment: string; keys: ApiKeyRow[]; servers: { id: string; name: string }[]; editable: boolean }) {
   const router = useRouter();
@@ -56,44 +43,7 @@ export function ApiKeysPanel({ environment, keys, servers, editable }: { environ
     });
   }
 
-  const columns = useMemo<DataTableColumn<ApiKeyRow>[]>(
-    () => [
-      {
-        id: "label",
-        header: "Key",
-        enableSorting: false,
-        enableHiding: false,
-        cell: ({ row }) => (
-          <div>
-            <div className="font-medium">{row.original.label}</div>
-            <code className="text-xs text-muted-foreground">wdn_{environment}_{row.original.selector}_…</code>
-          </div>
-        ),
-      },
-      { id: "server", header: "Server", enableSorting: false, cell: ({ row }) => row.original.server ?? <span className="text-muted-foreground">any server</span> },
-      {
-        id: "status",
-        header: "Status",
-        enableSorting: false,
-        cell: ({ row }) => <Badge tone={row.original.status === "active" ? "success" : row.original.status === "revoked" ? "danger" : "warning"}>{row.original.status}</Badge>,
-      },
-      { id: "lastUsedAt", header: "Last used", enableSorting: false, cell: ({ row }) => <RelativeTime iso={row.original.lastUsedAt} /> },
-      { id: "expiresAt", header: "Expires", enableSorting: false, cell: ({ row }) => (row.original.expiresAt ? <RelativeTime iso={row.original.expiresAt} /> : "never") },
-      {
-        id: "actions",
-        header: () => <span className="sr-only">Actions</span>,
-        enableSorting: false,
-        enableHiding: false,
-        cell: ({ row }) =>
-          editable && row.original.status === "active" ? (
-            <Button variant="ghost" size="sm" className="text-destructive" onClick={() => setRevoking(row.original)}>
-              Revoke
-            </Button>
-          ) : null,
-      },
-    ],
-    [environment, editable],
-  );
+  const columns = useMemo(() => getApiKeysColumns({ environment, editable, onRevoke: setRevoking }), [environment, editable]);
 
   return (
     <div className="space-y-4">

@@ -1,16 +1,13 @@
 "use client";
 
-import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useMemo, useState, useTransition } from "react";
 import type { VersionRow } from "@/lib/config/publish";
 import { rollbackConfigAction } from "@/actions/config";
-import { DataTable, type DataTableColumn } from "@/components/data-table/data-table";
+import { DataTable } from "@/components/data-table/data-table";
 import { Alert } from "@/components/ui/alert";
-import { Badge } from "@/components/ui/badge";
-import { Button } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/dialog";
-import { RelativeTime } from "@/components/ui/relative-time";
+import { getVersionsColumns } from "./versions-columns";
 
 export function VersionsTable({
   environment,
@@ -36,36 +33,8 @@ export function VersionsTable({
   const [target, setTarget] = useState<number | null>(null);
   const [feedback, setFeedback] = useState<{ tone: "success" | "error"; message: string } | null>(null);
 
-  const columns = useMemo<DataTableColumn<VersionRow>[]>(
-    () => [
-      {
-        id: "version",
-        accessorKey: "version",
-        header: "Version",
-        enableHiding: false,
-        cell: ({ row }) => (
-          <Link href={`/${environment}/config/${row.original.version}`} className="font-medium hover:underline">
-            v{row.original.version} {row.original.version === liveVersion ? <Badge tone="success">live</Badge> : null}
-          </Link>
-        ),
-      },
-      { id: "publishedAt", header: "Published", enableSorting: false, cell: ({ row }) => <RelativeTime iso={row.original.publishedAt} /> },
-      { id: "publishedBy", header: "By", enableSorting: false, cell: ({ row }) => row.original.publishedBy ?? "a removed admin" },
-      { id: "note", header: "Note", enableSorting: false, cell: ({ row }) => row.original.note ?? <span className="text-muted-foreground">none</span> },
-      { id: "contentHash", header: "Content hash", enableSorting: false, cell: ({ row }) => <code className="text-xs">{row.original.contentHash.slice(7, 19)}</code> },
-      {
-        id: "actions",
-        header: () => <span className="sr-only">Actions</span>,
-        enableSorting: false,
-        enableHiding: false,
-        cell: ({ row }) =>
-          editable && row.original.version !== liveVersion ? (
-            <Button variant="ghost" size="sm" disabled={pending} onClick={() => setTarget(row.original.version)}>
-              Roll back to v{row.original.version}
-            </Button>
-          ) : null,
-      },
-    ],
+  const columns = useMemo(
+    () => getVersionsColumns({ environment, liveVersion, editable, pending, onRollback: setTarget }),
     [environment, liveVersion, editable, pending],
   );
 

@@ -1,10 +1,9 @@
 "use client";
 
-import Link from "next/link";
 import { useMemo } from "react";
 import type { ServerListQuery, ServerRow } from "@/lib/servers/servers";
-import { DataTable, type DataTableColumn } from "@/components/data-table/data-table";
-import { RelativeTime } from "@/components/ui/relative-time";
+import { DataTable } from "@/components/data-table/data-table";
+import { getServersColumns } from "./servers-columns";
 
 export function ServersTable({
   rows,
@@ -19,30 +18,7 @@ export function ServersTable({
   environmentKey: string;
   environmentName: string;
 }) {
-  const columns = useMemo<DataTableColumn<ServerRow>[]>(
-    () => [
-      {
-        id: "name",
-        accessorKey: "name",
-        header: "Name",
-        enableHiding: false,
-        cell: ({ row }) => (
-          <Link href={`/${environmentKey}/servers/${row.original.id}`} className="font-medium text-primary hover:underline">
-            {row.original.name}
-          </Link>
-        ),
-      },
-      {
-        id: "resourceUri",
-        accessorKey: "resourceUri",
-        header: "Resource identifier",
-        cell: ({ row }) => <code className="text-xs">{row.original.resourceUri}</code>,
-      },
-      { id: "tools", accessorKey: "toolCount", header: "Tools", cell: ({ row }) => row.original.toolCount },
-      { id: "updatedAt", accessorKey: "updatedAt", header: "Updated", cell: ({ row }) => <RelativeTime iso={row.original.updatedAt} /> },
-    ],
-    [environmentKey],
-  );
+  const columns = useMemo(() => getServersColumns({ environmentKey }), [environmentKey]);
   return (
     <DataTable
       label="MCP servers"

@@ -1,11 +1,8 @@
 "use client";
 
 import { CheckCircle2, Trash2 } from "lucide-react";
-import { useRouter } from "next/navigation";
-import { useState, useTransition } from "react";
-import { DEFAULT_ANNOTATIONS, RISK_TIERS, type ToolAnnotations } from "@/lib/tools/schemas";
+import { DEFAULT_ANNOTATIONS, RISK_TIERS } from "@/lib/tools/schemas";
 import type { ToolDetail } from "@/lib/tools/tools";
-import { approveToolDefinitionAction, createToolAction, deleteToolAction, updateToolAction } from "@/actions/tools";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { CodeEditor, type LineProblem } from "@/components/ui/code-editor";
@@ -15,15 +12,8 @@ import { Field } from "@/components/ui/field";
 import { Input, Select } from "@/components/ui/input";
 import { handleSubmit } from "@/components/ui/submit";
 import { TEXTAREA } from "@/components/servers/server-form";
-
-const ANNOTATION_LABELS: Record<keyof ToolAnnotations, { label: string; hint: string }> = {
-  readOnlyHint: { label: "Read-only", hint: "The tool does not modify its environment." },
-  destructiveHint: { label: "Destructive", hint: "It may delete or overwrite (meaningful when not read-only)." },
-  idempotentHint: { label: "Idempotent", hint: "Calling it twice with the same arguments has no extra effect." },
-  openWorldHint: { label: "Open world", hint: "It reaches outside systems (the web, other services)." },
-};
-
-const NEW_SCHEMA = '{\n  "type": "object",\n  "properties": {},\n  "additionalProperties": false\n}\n';
+import { ANNOTATION_KEYS, ANNOTATION_LABELS } from "./tool-annotations";
+import { useToolForm, type ToolFormRefs } from "./use-tool-form";
 
 function lineProblems(messages: string[] | undefined): LineProblem[] {
   return (messages ?? []).flatMap((message) => {
@@ -32,132 +22,23 @@ function lineProblems(messages: string[] | undefined): LineProblem[] {
   });
 }
 
-type Refs = { environmentId: string; serverId: string; serverPath: string };
-
-export function ToolForm({ refs, tool, editable, grants = 0 }: { refs: Refs; tool: ToolDetail | null; editable: boolean; grants?: number }) {
-  const router = useRouter();
-  const [pending, startTransition] = useTransition();
-  const [shown, setShown] = useState<ToolDetail | null>(tool);
-  const [formKey, setFormKey] = useState(0);
-  const [schemaText, setSchemaText] = useState(tool ? JSON.stringify(tool.inputSchema, null, 2) : NEW_SCHEMA);
-  const [error, setError] = useState<string>();
-  const [notice, setNotice] = useState<string>();
-  const [fieldErrors, setFieldErrors] = useState<Record<string, string[]>>({});
-  const [theirs, setTheirs] = useState<ToolDetail | null>(null);
-  const [confirmingDelete, setConfirmingDelete] = useState(false);
-
+export function ToolForm({ refs, tool, editable, grants = 0 }: { refs: ToolFormRefs; tool: ToolDetail | null; editable: boolean; grants?: number }) {
+  const form = useToolForm({ refs, tool });
+  const { pending, shown, error, notice, fieldErrors, theirs } = form;
   const annotations = shown?.annotations ?? DEFAULT_ANNOTATIONS;
   const schemaErrors = fieldErrors.inputSchema;
-
-  function submit(form: FormData) {
-    setNotice(undefined);
-    const input = {
-      ...refs,
-      name: form.get("name"),
-      title: form.get("title"),
-      description: form.get("description"),
-      inputSchema: schemaText,
-      annotations: Object.fromEntries(Object.keys(ANNOTATION_LABELS).map((key) => [key, form.has(key)])),
-      riskTier: form.get("riskTier"),
-      requiresApproval: form.has("requiresApproval"),
-      enabled: form.has("enabled"),
-    };
-    startTransition(async () => {
-      const result = shown ? await updateToolAction({ ...input, toolId: shown.id, version: shown.version }) : await createToolAction(input);
-      if (!result.ok) {
-        setError(result.error);
-        const grouped: Record<string, string[]> = {};
-        for (const [key, messages] of Object.entries(result.fieldErrors ?? {})) grouped[key.split(".")[0]!] = [...(grouped[key.split(".")[0]!] ?? []), ...messages];
-        setFieldErrors(grouped);
-        setTheirs((result.current as ToolDetail | undefined) ?? null);
-        return;
-      }
-      setError(undefined);
-      setFieldErrors({});
-      setTheirs(null);
-      if (!shown) {
-        router.push(`${refs.serverPath}/tools/${result.data.id}`);
-        return;
-      }
-      setShown(result.data as ToolDetail);
-      setNotice("Saved. The new definition is approved.");
-      router.refresh();
-    });
-  }
-
-  function loadTheirs(fresh: ToolDetail) {
-    setShown(fresh);
-    setSchemaText(JSON.stringify(fresh.inputSchema, null, 2));
-    setFormKey((key) => key + 1);
-    setTheirs(null);
-    setError(undefined);
-    setFieldErrors({});
-  }
 
   return (
     <div className="space-y-4">
       {notice ? <Alert tone="success">{notice}</Alert> : null}
-      {shown?.changedSinceApproval ? (
-        <Alert tone="warning" title="This tool's definition changed since it was approved">
-          Its live definition differs from the approved one, so it stays out of published config until someone approves it.
-          {shown.changesSinceApproval ? (
-            <div className="mt-2 min-w-0 rounded border bg-background p-2 text-foreground">
-              <DefinitionChanges changes={shown.changesSinceApproval} label="Changes since approval" />
-            </div>
-          ) : (
-            <p className="mt-1">Its approval was recorded before Warden kept approved definitions, so only their hashes can be compared.</p>
-          )}
-          {editable ? (
-            <div className="mt-2">
-              <Button
-                size="sm"
-                variant="secondary"
-                disabled={pending}
-                onClick={() =>
-                  startTransition(async () => {
-                    const result = await approveToolDefinitionAction({ ...refs, toolId: shown.id, version: shown.version });
-                    if (result.ok) {
-                      setShown(result.data as ToolDetail);
-                      setNotice("Definition approved.");
-                    } else setError(result.error);
-                    router.refresh();
-                  })
-                }
-              >
-                <CheckCircle2 className="h-4 w-4" aria-hidden /> Approve this definition
-              </Button>
-            </div>
-          ) : null}
-        </Alert>
-      ) : null}
+      {shown?.changedSinceApproval ? <ChangedSinceApproval tool={shown} editable={editable} pending={pending} onApprove={form.approveDefinition} /> : null}
       {error ? (
         <Alert tone="error">
           {error}
-          {theirs ? (
-            <div className="mt-2 space-y-2 text-foreground" data-testid="their-values">
-              <p className="font-medium">Their values:</p>
-              <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1 text-xs">
-                <dt className="font-medium">Name</dt>
-                <dd className="font-mono">{theirs.name}</dd>
-                <dt className="font-medium">Title</dt>
-                <dd>{theirs.title ?? "—"}</dd>
-                <dt className="font-medium">Description</dt>
-                <dd>{theirs.description ?? "—"}</dd>
-                <dt className="font-medium">Risk tier</dt>
-                <dd>{theirs.riskTier}</dd>
-                <dt className="font-medium">Requires approval</dt>
-                <dd>{theirs.requiresApproval ? "yes" : "no"}</dd>
-                <dt className="font-medium">Enabled</dt>
-                <dd>{theirs.enabled ? "yes" : "no"}</dd>
-              </dl>
-              <Button size="sm" variant="secondary" onClick={() => loadTheirs(theirs)}>
-                Load their values
-              </Button>
-            </div>
-          ) : null}
+          {theirs ? <TheirValues theirs={theirs} onLoad={() => form.loadTheirs(theirs)} /> : null}
         </Alert>
       ) : null}
-      <form key={formKey} onSubmit={handleSubmit(submit)} className="space-y-4" noValidate aria-label="Tool definition">
+      <form key={form.formKey} onSubmit={handleSubmit(form.submit)} className="space-y-4" noValidate aria-label="Tool definition">
         <fieldset disabled={!editable} className="space-y-4">
           <div className="grid gap-4 md:grid-cols-2">
             <Field id="tool-name" label="Name" hint='1–128 letters, digits, "_", "-" or "."; unique on this server.' errors={fieldErrors.name}>
@@ -179,8 +60,8 @@ export function ToolForm({ refs, tool, editable, grants = 0 }: { refs: Refs; too
             </p>
             <CodeEditor
               id="tool-input-schema"
-              value={schemaText}
-              onChange={setSchemaText}
+              value={form.schemaText}
+              onChange={form.setSchemaText}
               readOnly={!editable}
               labelledBy="tool-input-schema-label"
               describedBy={schemaErrors?.length ? "tool-input-schema-errors" : "tool-input-schema-hint"}
@@ -198,7 +79,7 @@ export function ToolForm({ refs, tool, editable, grants = 0 }: { refs: Refs; too
           <fieldset className="space-y-2">
             <legend className="text-sm font-medium">MCP annotations (hints agents see)</legend>
             <div className="grid gap-2 md:grid-cols-2">
-              {(Object.keys(ANNOTATION_LABELS) as (keyof ToolAnnotations)[]).map((key) => (
+              {ANNOTATION_KEYS.map((key) => (
                 <label key={key} className="flex items-start gap-2 text-sm">
                   <input type="checkbox" name={key} defaultChecked={annotations[key]} className="mt-0.5 h-4 w-4" />
                   <span>
@@ -232,7 +113,7 @@ export function ToolForm({ refs, tool, editable, grants = 0 }: { refs: Refs; too
         {editable ? (
           <div className="flex justify-between gap-2">
             {shown ? (
-              <Button variant="secondary" className="text-destructive" onClick={() => setConfirmingDelete(true)}>
+              <Button variant="secondary" className="text-destructive" onClick={() => form.setConfirmingDelete(true)}>
                 <Trash2 className="h-4 w-4" aria-hidden /> Delete tool
               </Button>
             ) : (
@@ -247,8 +128,8 @@ export function ToolForm({ refs, tool, editable, grants = 0 }: { refs: Refs; too
       {shown ? <ListedFields tool={shown} /> : null}
       {shown ? (
         <ConfirmDialog
-          open={confirmingDelete}
-          onOpenChange={setConfirmingDelete}
+          open={form.confirmingDelete}
+          onOpenChange={form.setConfirmingDelete}
           title={`Delete ${shown.name}?`}
           description={
             <>
@@ -257,20 +138,58 @@ export function ToolForm({ refs, tool, editable, grants = 0 }: { refs: Refs; too
           }
           confirmLabel="Delete tool"
           pending={pending}
-          onConfirm={() =>
-            startTransition(async () => {
-              const result = await deleteToolAction({ ...refs, toolId: shown.id, version: shown.version });
-              setConfirmingDelete(false);
-              if (!result.ok) {
-                setError(result.error);
-                setTheirs((result.current as ToolDetail | undefined) ?? null);
-                return;
-              }
-              router.push(refs.serverPath);
-            })
-          }
+          onConfirm={form.deleteTool}
         />
       ) : null}
+    </div>
+  );
+}
+
+/** A drifted tool: what changed since its approval, and the button that approves the new definition. */
+function ChangedSinceApproval({ tool, editable, pending, onApprove }: { tool: ToolDetail; editable: boolean; pending: boolean; onApprove: () => void }) {
+  return (
+    <Alert tone="warning" title="This tool's definition changed since it was approved">
+      Its live definition differs from the approved one, so it stays out of published config until someone approves it.
+      {tool.changesSinceApproval ? (
+        <div className="mt-2 min-w-0 rounded border bg-background p-2 text-foreground">
+          <DefinitionChanges changes={tool.changesSinceApproval} label="Changes since approval" />
+        </div>
+      ) : (
+        <p className="mt-1">Its approval was recorded before Warden kept approved definitions, so only their hashes can be compared.</p>
+      )}
+      {editable ? (
+        <div className="mt-2">
+          <Button size="sm" variant="secondary" disabled={pending} onClick={onApprove}>
+            <CheckCircle2 className="h-4 w-4" aria-hidden /> Approve this definition
+          </Button>
+        </div>
+      ) : null}
+    </Alert>
+  );
+}
+
+/** After a stale save: what the other admin saved, and a way to start again from it. */
+function TheirValues({ theirs, onLoad }: { theirs: ToolDetail; onLoad: () => void }) {
+  return (
+    <div className="mt-2 space-y-2 text-foreground" data-testid="their-values">
+      <p className="font-medium">Their values:</p>
+      <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1 text-xs">
+        <dt className="font-medium">Name</dt>
+        <dd className="font-mono">{theirs.name}</dd>
+        <dt className="font-medium">Title</dt>
+        <dd>{theirs.title ?? "—"}</dd>
+        <dt className="font-medium">Description</dt>
+        <dd>{theirs.description ?? "—"}</dd>
+        <dt className="font-medium">Risk tier</dt>
+        <dd>{theirs.riskTier}</dd>
+        <dt className="font-medium">Requires approval</dt>
+        <dd>{theirs.requiresApproval ? "yes" : "no"}</dd>
+        <dt className="font-medium">Enabled</dt>
+        <dd>{theirs.enabled ? "yes" : "no"}</dd>
+      </dl>
+      <Button size="sm" variant="secondary" onClick={onLoad}>
+        Load their values
+      </Button>
     </div>
   );
 }

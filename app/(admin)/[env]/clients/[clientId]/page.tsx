@@ -14,7 +14,7 @@ import { Badge } from "@/components/ui/badge";
 import { PageHeader } from "@/components/ui/page-header";
 import { RelativeTime } from "@/components/ui/relative-time";
 import { ClientPreviewCard } from "@/components/clients/client-preview-card";
-import { KindBadge, STATUS_TONE } from "@/components/clients/clients-table";
+import { KindBadge, STATUS_TONE } from "@/components/clients/client-badges";
 import { EditPreRegisteredForm } from "@/components/clients/edit-pre-registered-form";
 import { PreRegisteredDetailsCard } from "@/components/clients/pre-registered-details-card";
 import { ReviewClientForm } from "@/components/clients/review-client-form";
