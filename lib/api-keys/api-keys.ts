@@ -5,6 +5,7 @@ import { recordAdminEvent, type AuditActor } from "@/lib/audit/record";
 import { sha256Hex } from "@/lib/crypto/canonical-json";
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "@/lib/db/availability";
 import { DomainError, NotFoundError } from "@/lib/errors";
+import { enqueueNotification } from "@/lib/notifications/outbox";
 
 /**
  * API keys for MCP servers: `wdn_<env>_<selector>_<secret>`. The selector
@@ -79,6 +80,7 @@ export async function revokeApiKey(db: Db, actor: AuditActor, environmentId: str
     if (key.revokedAt) return key;
     const revoked = await tx.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });
     await recordAdminEvent(tx, actor, { action: "api_key.revoked", target: `api-key:${key.selector}`, environmentId, details: { label: key.label } });
+    await enqueueNotification(tx, environmentId, "api_key.revoked", { label: key.label, selector: key.selector, revokedBy: actor.email });
     return revoked;
   });
 }

@@ -9,6 +9,7 @@ import { runAdminAction } from "@/lib/actions/run-admin-action";
 import { AuditFilterSchema, timeWindow } from "@/lib/audit/query";
 import { verifyAuditChain, type ChainVerification } from "@/lib/audit/verify";
 import { getDb } from "@/lib/db/client";
+import { notifyIntegrityFailure } from "@/lib/notifications/outbox";
 import { DomainError } from "@/lib/errors";
 import { findEnvironment } from "@/lib/environments/environments";
 
@@ -24,6 +25,7 @@ export async function verifyAuditChainAction(input: unknown) {
     if (!environment) throw new DomainError(`There is no environment "${data.environment}".`);
     const filters = AuditFilterSchema.parse(data.filters);
     const result = await verifyAuditChain(getDb(), filters.scope === "account" ? null : environment.id, timeWindow(filters));
+    if (!result.ok && filters.scope !== "account") await notifyIntegrityFailure(getDb(), environment.id, result.broken, _admin.email);
     return { ...result, scope: filters.scope === "account" ? "the account trail" : `${environment.name}'s trail` };
   });
 }
