@@ -6,7 +6,7 @@ import { decideApproval, openApproval } from "@/lib/approvals/approvals";
 import { encryptionKeyFrom } from "@/lib/crypto/encryption";
 import { describeEachDatabase } from "@/lib/db/test-harness";
 import { checkDestination, type DestinationPolicy } from "./destination";
-import { slackBody } from "./events";
+import { slackBody, type NotificationEventType } from "./events";
 import { enqueueNotification } from "./outbox";
 import { createWebhook, CreateWebhookSchema, deleteWebhook, listDeliveries, resendDelivery, sendTestEvent, updateWebhook } from "./webhooks";
 import { backoffDelay, runWebhookDeliveries, type WebhookWorkerOptions } from "./worker";
@@ -73,13 +73,13 @@ describe("webhook destinations", () => {
 });
 
 describeEachDatabase("webhook delivery", (t) => {
-  async function setup(url: string, events = ["approval.requested", "approval.decided"] as const, format: "STANDARD" | "SLACK" = "STANDARD") {
+  async function setup(url: string, events: NotificationEventType[] = ["approval.requested", "approval.decided"], format: "STANDARD" | "SLACK" = "STANDARD") {
     const environment = await t.db.environment.create({ data: { key: "prod", name: "Production" } });
     const server = await t.db.mcpServer.create({ data: { environmentId: environment.id, name: "sales-mcp", resourceUri: "https://sales.example.com/mcp", authorizationServer: "https://idp.example.com" } });
     await t.db.tool.create({ data: { serverId: server.id, name: "refund_payment", riskTier: "HIGH" } });
     const admin = await t.db.admin.create({ data: { email: "owner@example.com", role: "OWNER" } });
     const actor = { id: admin.id, email: admin.email };
-    const hook = await createWebhook(t.db, actor, environment.id, CreateWebhookSchema.parse({ name: "receiver", url, events: [...events], format }), KEY, LOCAL);
+    const hook = await createWebhook(t.db, actor, environment.id, CreateWebhookSchema.parse({ name: "receiver", url, events, format }), KEY, LOCAL);
     const key = { id: "k", environmentId: environment.id, environmentKey: "prod", serverId: server.id, serverName: "sales-mcp", label: "pod" };
     const open = (subject = "alice") => openApproval(t.db, key, { subject, tool: "refund_payment", argumentsDigest: DIGEST });
     const worker: WebhookWorkerOptions = { db: () => t.db, encryptionKey: () => KEY, policy: LOCAL, publicUrl: "https://warden.example.com", backoffBaseMs: 30, maxBackoffMs: 200 };

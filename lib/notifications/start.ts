@@ -1,0 +1,28 @@
+import type { Db } from "@/lib/db/client";
+import { destinationPolicyFromEnv } from "./destination";
+import { DEFAULT_BACKOFF_BASE_MS, startWebhookWorker } from "./worker";
+
+/**
+ * The background senders a Warden process runs. Settings:
+ * - WARDEN_NOTIFICATIONS=off: this instance sends nothing (another one does);
+ * - WARDEN_DESTINATIONS_ALLOW_PRIVATE=true: destinations may be on private networks;
+ * - WARDEN_WEBHOOK_RETRY_BASE_MS: the first retry delay (default 5 s), doubling per attempt.
+ */
+export function startNotificationWorkers(options: { db: () => Db; encryptionKey: () => Buffer; publicUrl: string; log: (message: string) => void; env?: NodeJS.ProcessEnv }) {
+  const env = options.env ?? process.env;
+  if (env.WARDEN_NOTIFICATIONS === "off") return { stop: async () => undefined };
+  const base = Number(env.WARDEN_WEBHOOK_RETRY_BASE_MS);
+  const webhooks = startWebhookWorker({
+    db: options.db,
+    encryptionKey: options.encryptionKey,
+    policy: destinationPolicyFromEnv(env),
+    publicUrl: options.publicUrl,
+    backoffBaseMs: Number.isFinite(base) && base > 0 ? base : DEFAULT_BACKOFF_BASE_MS,
+    log: options.log,
+  });
+  return {
+    async stop() {
+      await webhooks.stop();
+    },
+  };
+}
