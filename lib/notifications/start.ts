@@ -1,3 +1,4 @@
+import { startAuditStreamWorker } from "@/lib/audit-stream/worker";
 import type { Db } from "@/lib/db/client";
 import { destinationPolicyFromEnv } from "./destination";
 import { DEFAULT_BACKOFF_BASE_MS, startWebhookWorker } from "./worker";
@@ -6,7 +7,8 @@ import { DEFAULT_BACKOFF_BASE_MS, startWebhookWorker } from "./worker";
  * The background senders a Warden process runs. Settings:
  * - WARDEN_NOTIFICATIONS=off: this instance sends nothing (another one does);
  * - WARDEN_DESTINATIONS_ALLOW_PRIVATE=true: destinations may be on private networks;
- * - WARDEN_WEBHOOK_RETRY_BASE_MS: the first retry delay (default 5 s), doubling per attempt.
+ * - WARDEN_WEBHOOK_RETRY_BASE_MS: the first retry delay (default 5 s), doubling per attempt;
+ * - WARDEN_AUDIT_STREAM_RETRY_BASE_MS: the same for audit streaming (default 1 s, at most a minute).
  */
 export function startNotificationWorkers(options: { db: () => Db; encryptionKey: () => Buffer; publicUrl: string; log: (message: string) => void; env?: NodeJS.ProcessEnv }) {
   const env = options.env ?? process.env;
@@ -20,9 +22,17 @@ export function startNotificationWorkers(options: { db: () => Db; encryptionKey:
     backoffBaseMs: Number.isFinite(base) && base > 0 ? base : DEFAULT_BACKOFF_BASE_MS,
     log: options.log,
   });
+  const streamBase = Number(env.WARDEN_AUDIT_STREAM_RETRY_BASE_MS);
+  const auditStream = startAuditStreamWorker({
+    db: options.db,
+    encryptionKey: options.encryptionKey,
+    policy: { ...destinationPolicyFromEnv(env), timeoutMs: 30_000 },
+    backoffBaseMs: Number.isFinite(streamBase) && streamBase > 0 ? streamBase : 1_000,
+    log: options.log,
+  });
   return {
     async stop() {
-      await webhooks.stop();
+      await Promise.all([webhooks.stop(), auditStream.stop()]);
     },
   };
 }
