@@ -86,7 +86,7 @@ export async function deleteAuditStream(db: Db, actor: AuditActor, environmentId
   });
 }
 
-const LAG_COUNT_CAP = 1_000_000;
+const LAG_COUNT_CAP = 100_000;
 
 /** The stream's settings (headers withheld) and its lag: events stored but not yet delivered, and how old the oldest of them is. */
 export async function auditStreamStatus(db: Db, environmentId: string, now = new Date()) {
@@ -119,3 +119,8 @@ export async function auditStreamStatus(db: Db, environmentId: string, now = new
 }
 
 export type AuditStreamStatus = NonNullable<Awaited<ReturnType<typeof auditStreamStatus>>>;
+
+/** The status as AUDITOR and VIEWER may see it: the endpoint with its query and secret path parts hidden. */
+export function withoutEndpoint(status: AuditStreamStatus): Omit<AuditStreamStatus, "endpointFull"> {
+  return Object.fromEntries(Object.entries(status).filter(([key]) => key !== "endpointFull")) as Omit<AuditStreamStatus, "endpointFull">;
+}
