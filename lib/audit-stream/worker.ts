@@ -31,6 +31,8 @@ export type AuditStreamWorkerOptions = {
 };
 
 const LEASE_SECONDS = 30;
+// A collector is usually back within minutes; the stream checks at least this often.
+const MAX_BACKOFF_MS = 30_000;
 const DEFAULT_BATCH_PER_CHAIN = 1_000;
 /** A worker hands a stream back after this long, so other instances get a turn. */
 const TURN_MS = 20_000;
@@ -121,7 +123,7 @@ export function startAuditStreamWorker(options: AuditStreamWorkerOptions): { sto
           return count;
         } catch (error) {
           const count = (failures.get(stream.environmentId)?.count ?? 0) + 1;
-          failures.set(stream.environmentId, { count, retryAt: Date.now() + backoffDelay(count, options.backoffBaseMs ?? 1_000, 60_000) });
+          failures.set(stream.environmentId, { count, retryAt: Date.now() + backoffDelay(count, options.backoffBaseMs ?? 1_000, MAX_BACKOFF_MS) });
           if (count === 1) options.log?.(`audit stream for ${stream.environmentKey} failed, retrying with backoff: ${error instanceof Error ? error.message : String(error)}`);
           return 0;
         }
