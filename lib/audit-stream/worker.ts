@@ -69,12 +69,24 @@ async function streamTurn(options: AuditStreamWorkerOptions, stream: Claimed, st
   let sent = 0;
   const started = Date.now();
   const headers = stream.headersEncrypted ? (JSON.parse(decryptSecret(stream.headersEncrypted, options.encryptionKey())) as Record<string, string>) : {};
-  while (Date.now() - started < TURN_MS && !stopped()) {
-    const events = await readBatch(db, stream.environmentId, cursor, options.batchPerChain ?? DEFAULT_BATCH_PER_CHAIN);
-    if (events.length === 0) break;
+  const perChain = options.batchPerChain ?? DEFAULT_BATCH_PER_CHAIN;
+  const advanced = (from: Record<string, string>, events: StreamedAuditEvent[]) => {
+    const next = { ...from };
+    for (const event of events) {
+      const seq = BigInt(event.seq);
+      if (seq > BigInt(next[event.chain] ?? "0")) next[event.chain] = seq.toString();
+    }
+    return next;
+  };
+  let events = await readBatch(db, stream.environmentId, cursor, perChain);
+  while (events.length > 0 && Date.now() - started < TURN_MS && !stopped()) {
     const { body, contentType } = encodeOtlpLogs(stream.encoding, toLogRecords(stream.environmentKey, events));
     const attemptAt = new Date();
     let failure: string | null = null;
+    // The next batch is read while this one is on its way: a pipeline of two, so the database and the collector overlap.
+    const nextCursor = advanced(cursor, events);
+    const prefetch = readBatch(db, stream.environmentId, nextCursor, perChain);
+    prefetch.catch(() => undefined);
     try {
       const result = await postToDestination(stream.endpoint, Buffer.from(body.buffer, body.byteOffset, body.byteLength), { ...headers, "content-type": contentType }, options.policy);
       if (result.status < 200 || result.status >= 300) failure = `The collector answered HTTP ${result.status}.`;
@@ -85,10 +97,7 @@ async function streamTurn(options: AuditStreamWorkerOptions, stream: Claimed, st
       await db.auditStream.updateMany({ where: { environmentId: stream.environmentId, leaseUntil: lease }, data: { lastError: failure, lastAttemptAt: attemptAt, leaseUntil: null } });
       throw new Error(failure);
     }
-    for (const event of events) {
-      const seq = BigInt(event.seq);
-      if (seq > BigInt(cursor[event.chain] ?? "0")) cursor[event.chain] = seq.toString();
-    }
+    Object.assign(cursor, nextCursor);
     const nextLease = new Date(Date.now() + LEASE_SECONDS * 1000);
     // Only under our lease: had it expired and another worker taken over, this batch simply counts as sent twice.
     const moved = await db.auditStream.updateMany({
@@ -98,6 +107,7 @@ async function streamTurn(options: AuditStreamWorkerOptions, stream: Claimed, st
     if (moved.count === 0) return sent;
     lease = nextLease;
     sent += events.length;
+    events = await prefetch;
   }
   await db.auditStream.updateMany({ where: { environmentId: stream.environmentId, leaseUntil: lease }, data: { leaseUntil: null } });
   return sent;
