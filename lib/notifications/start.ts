@@ -1,6 +1,8 @@
+import { expireDueApprovals } from "@/lib/approvals/approvals";
 import { startAuditStreamWorker } from "@/lib/audit-stream/worker";
 import type { Db } from "@/lib/db/client";
 import { destinationPolicyFromEnv } from "./destination";
+import { pruneDeliveryLog } from "./webhooks";
 import { DEFAULT_BACKOFF_BASE_MS, startWebhookWorker } from "./worker";
 
 /**
@@ -30,8 +32,19 @@ export function startNotificationWorkers(options: { db: () => Db; encryptionKey:
     backoffBaseMs: Number.isFinite(streamBase) && streamBase > 0 ? streamBase : 1_000,
     log: options.log,
   });
+  // Requests nobody looks at still expire (and notify) on time; concurrent sweeps on several instances expire each once.
+  const sweep = setInterval(() => {
+    expireDueApprovals(options.db()).catch((error: unknown) => options.log(`approval expiry sweep failed: ${error instanceof Error ? error.message : String(error)}`));
+  }, 15_000);
+  sweep.unref();
+  const prune = setInterval(() => {
+    pruneDeliveryLog(options.db()).catch((error: unknown) => options.log(`webhook log pruning failed: ${error instanceof Error ? error.message : String(error)}`));
+  }, 60 * 60_000);
+  prune.unref();
   return {
     async stop() {
+      clearInterval(sweep);
+      clearInterval(prune);
       await Promise.all([webhooks.stop(), auditStream.stop()]);
     },
   };

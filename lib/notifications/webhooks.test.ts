@@ -8,7 +8,9 @@ import { describeEachDatabase } from "@/lib/db/test-harness";
 import { checkDestination, type DestinationPolicy } from "./destination";
 import { slackBody, type NotificationEventType } from "./events";
 import { enqueueNotification } from "./outbox";
-import { createWebhook, CreateWebhookSchema, deleteWebhook, listDeliveries, resendDelivery, sendTestEvent, updateWebhook } from "./webhooks";
+import { createApiKey, CreateApiKeySchema, revokeApiKey } from "@/lib/api-keys/api-keys";
+import { expireDueApprovals } from "@/lib/approvals/approvals";
+import { createWebhook, CreateWebhookSchema, deleteWebhook, listDeliveries, pruneDeliveryLog, resendDelivery, sendTestEvent, updateWebhook } from "./webhooks";
 import { backoffDelay, runWebhookDeliveries, type WebhookWorkerOptions } from "./worker";
 
 const DIGEST = `sha256:${"a".repeat(64)}`;
@@ -188,5 +190,22 @@ describeEachDatabase("webhook delivery", (t) => {
 
     await deleteWebhook(t.db, actor, environment.id, { id: hook.id });
     expect(await t.db.webhookDelivery.count()).toBe(0);
+  });
+
+  it("notifies an expired request and a revoked API key, and prunes the log after 30 days", async () => {
+    const target = await receiver();
+    const { environment, actor, hook, open, worker } = await setup(target.url, ["approval.expired", "api_key.revoked"]);
+    const approval = await open();
+    await t.db.approvalRequest.update({ where: { id: approval.id }, data: { expiresAt: new Date(Date.now() - 1_000) } });
+    await expireDueApprovals(t.db, { environmentId: environment.id });
+    const key = await createApiKey(t.db, actor, environment.id, CreateApiKeySchema.parse({ label: "sales prod" }));
+    await revokeApiKey(t.db, actor, environment.id, { id: key.id });
+    await drain(worker, () => target.received.length === 2);
+    const events = target.received.map((r) => JSON.parse(r.body) as { type: string; data: Record<string, unknown> });
+    expect(events.map((event) => event.type)).toEqual(["approval.expired", "api_key.revoked"]);
+    expect(events[1]!.data).toMatchObject({ label: "sales prod", revokedBy: "owner@example.com" });
+    expect(JSON.stringify(events[1])).not.toContain(key.token);
+    expect(await pruneDeliveryLog(t.db, new Date(Date.now() + 31 * 24 * 60 * 60_000))).toBe(2);
+    expect((await listDeliveries(t.db, hook.id, { status: "all" })).rows).toHaveLength(0);
   });
 });

@@ -239,3 +239,13 @@ export type DeliveryRow = Awaited<ReturnType<typeof listDeliveries>>["rows"][num
 export function webhookSecret(stored: string, key: Buffer): string {
   return decryptSecret(stored, key);
 }
+
+/** How long delivered and failed messages stay in the log. */
+export const DELIVERY_LOG_DAYS = 30;
+
+/** Removes finished deliveries older than the log keeps; queued ones are never removed. */
+export async function pruneDeliveryLog(db: Db, now = new Date()): Promise<number> {
+  const cutoff = new Date(now.getTime() - DELIVERY_LOG_DAYS * 24 * 60 * 60_000);
+  const removed = await db.webhookDelivery.deleteMany({ where: { status: { in: ["DELIVERED", "FAILED"] }, createdAt: { lt: cutoff } } });
+  return removed.count;
+}
