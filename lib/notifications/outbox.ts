@@ -25,9 +25,8 @@ export async function enqueueNotification(tx: Tx, environmentId: string, type: N
 /** A client's display name for a message, when Warden knows the client. */
 export async function clientNameFor(tx: Tx, environmentId: string, clientId: string | null): Promise<string | null> {
   if (!clientId) return null;
-  const client = await tx.client.findFirst({ where: { environmentId, clientId }, select: { metadata: true } });
-  const name = (client?.metadata as { client_name?: unknown } | null)?.client_name;
-  return typeof name === "string" && name ? name.slice(0, 200) : null;
+  const client = await tx.client.findFirst({ where: { environmentId, clientId }, select: { metadata: true, displayName: true } });
+  return client?.displayName?.slice(0, 200) || clientNameOf(client?.metadata);
 }
 
 /** What every approval event says: who, through which agent and server, wants which tool. */

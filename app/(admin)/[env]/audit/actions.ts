@@ -20,12 +20,12 @@ const VerifySchema = z.object({
 
 /** Re-checks the hash chain over the time range the page shows; reads only, so AUDITOR may run it. */
 export async function verifyAuditChainAction(input: unknown) {
-  return runAdminAction("AUDITOR", VerifySchema, input, async (_admin, data): Promise<ChainVerification & { scope: string }> => {
+  return runAdminAction("AUDITOR", VerifySchema, input, async (admin, data): Promise<ChainVerification & { scope: string }> => {
     const environment = await findEnvironment(getDb(), data.environment);
     if (!environment) throw new DomainError(`There is no environment "${data.environment}".`);
     const filters = AuditFilterSchema.parse(data.filters);
     const result = await verifyAuditChain(getDb(), filters.scope === "account" ? null : environment.id, timeWindow(filters));
-    if (!result.ok && filters.scope !== "account") await notifyIntegrityFailure(getDb(), environment.id, result.broken, _admin.email);
+    if (!result.ok && filters.scope !== "account") await notifyIntegrityFailure(getDb(), environment.id, result.broken, admin.email);
     return { ...result, scope: filters.scope === "account" ? "the account trail" : `${environment.name}'s trail` };
   });
 }
