@@ -7,7 +7,7 @@ import { encryptionKeyFrom } from "@/lib/crypto/encryption";
 import { describeEachDatabase } from "@/lib/db/test-harness";
 import { checkDestination, type DestinationPolicy } from "./destination";
 import { slackBody, type NotificationEventType } from "./events";
-import { enqueueNotification } from "./outbox";
+import { enqueueNotification, notifyIntegrityFailure } from "./outbox";
 import { createApiKey, CreateApiKeySchema, revokeApiKey } from "@/lib/api-keys/api-keys";
 import { expireDueApprovals } from "@/lib/approvals/approvals";
 import { createWebhook, CreateWebhookSchema, deleteWebhook, listDeliveries, pruneDeliveryLog, resendDelivery, sendTestEvent, updateWebhook } from "./webhooks";
@@ -207,5 +207,14 @@ describeEachDatabase("webhook delivery", (t) => {
     expect(JSON.stringify(events[1])).not.toContain(key.token);
     expect(await pruneDeliveryLog(t.db, new Date(Date.now() + 31 * 24 * 60 * 60_000))).toBe(2);
     expect((await listDeliveries(t.db, hook.id, { status: "all" })).rows).toHaveLength(0);
+  });
+
+  it("tells of a broken audit chain once per break, however often it is verified", async () => {
+    const target = await receiver();
+    const { environment } = await setup(target.url, ["audit.integrity_failed"]);
+    const broken = { seq: "7", id: "0190c0de-0000-7000-8000-000000000007", ts: new Date().toISOString(), problem: "This event's content does not match its hash." };
+    expect(await notifyIntegrityFailure(t.db, environment.id, broken, "auditor@example.com")).toBe(1);
+    expect(await notifyIntegrityFailure(t.db, environment.id, broken, "owner@example.com")).toBe(0);
+    expect(await notifyIntegrityFailure(t.db, environment.id, { ...broken, seq: "9", id: "0190c0de-0000-7000-8000-000000000009" }, "owner@example.com")).toBe(1);
   });
 });
