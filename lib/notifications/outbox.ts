@@ -11,7 +11,13 @@ import type { NotificationEvent, NotificationEventType } from "./events";
  * restart in between loses nothing.
  */
 export async function enqueueNotification(tx: Tx, environmentId: string, type: NotificationEventType, data: Record<string, unknown>, now = new Date()): Promise<number> {
-  const hooks = await tx.webhook.findMany({ where: { environmentId, enabled: true, events: { has: type } }, select: { id: true } });
+  // Locking the destinations until this transaction ends makes delivery order commit order: a
+  // concurrent event for the same destination takes its sequence number only after this one commits.
+  const hooks = await tx.$queryRawUnsafe<{ id: string }[]>(
+    `SELECT "id"::text AS "id" FROM "Webhook" WHERE "environmentId" = $1::uuid AND "enabled" AND $2 = ANY("events") ORDER BY "id" FOR UPDATE`,
+    environmentId,
+    type,
+  );
   if (hooks.length === 0) return 0;
   const environment = await tx.environment.findUniqueOrThrow({ where: { id: environmentId }, select: { key: true } });
   const event: NotificationEvent = { type, timestamp: now.toISOString(), data: { environment: environment.key, ...data } };
