@@ -28,6 +28,7 @@ import { applyAllAuditRetention } from "@/lib/audit/retention";
 import { LOGO_CONTENT_SECURITY_POLICY, LOGO_ROUTE_PREFIX } from "@/lib/clients/logo";
 import { ensureSigningKey } from "@/lib/config/signing-keys";
 import { runtimeEncryptionKey, runtimeSigner } from "@/lib/config/runtime-signer";
+import { startNotificationWorkers } from "@/lib/notifications/start";
 
 const dev = process.argv.includes("--dev");
 const port = Number(process.env.PORT ?? 3000);
@@ -132,8 +133,12 @@ async function main() {
   retention.unref();
   setTimeout(runRetention, 60_000).unref();
 
+  // Webhook deliveries (and audit streaming): every instance runs them; leases keep them from overlapping.
+  const notifications = startNotificationWorkers({ db: getDb, encryptionKey: runtimeEncryptionKey, publicUrl, log });
+
   const shutdown = async (signal: string) => {
     log(`${signal}: shutting down`);
+    await notifications.stop();
     if (recheck) clearInterval(recheck);
     clearInterval(retention);
     dataPlane.close();

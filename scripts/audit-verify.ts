@@ -8,6 +8,7 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { verifyAuditChain } from "../lib/audit/verify";
+import { notifyIntegrityFailure } from "../lib/notifications/outbox";
 import { createDb } from "../lib/db/client";
 import { startEmbeddedDatabase } from "../lib/db/embedded";
 
@@ -46,6 +47,8 @@ async function main(): Promise<number> {
     console.error(`BROKEN after ${result.checked.toLocaleString("en")} good events of ${key}.`);
     console.error(`First broken event: seq ${result.broken.seq}, id ${result.broken.id}, at ${result.broken.ts}`);
     console.error(result.broken.problem);
+    // Subscribed webhooks are told once per break; the running Warden sends it.
+    if (environmentId) await notifyIntegrityFailure(db, environmentId, result.broken, "npm run audit:verify");
     return 1;
   } finally {
     await db.$disconnect();

@@ -1,4 +1,4 @@
-import { Activity, BellRing, Boxes, FileClock, FlaskConical, KeyRound, LayoutDashboard, Settings, ShieldCheck, Users } from "lucide-react";
+import { Activity, BellRing, Boxes, FileClock, FlaskConical, KeyRound, LayoutDashboard, Settings, ShieldCheck, Users, Webhook } from "lucide-react";
 
 /** The sections scoped to one environment; their URLs start with /<env>. */
 export const ENVIRONMENT_NAV = [
@@ -10,6 +10,7 @@ export const ENVIRONMENT_NAV = [
   { segment: "approvals", label: "Approvals", icon: BellRing },
   { segment: "config", label: "Config", icon: FileClock },
   { segment: "audit", label: "Audit", icon: Activity },
+  { segment: "notifications", label: "Notifications", icon: Webhook },
 ] as const;
 
 export const GLOBAL_NAV = [{ href: "/settings/admins", match: "/settings", label: "Settings", icon: Settings }] as const;

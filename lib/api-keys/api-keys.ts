@@ -7,6 +7,7 @@ import { sha256Hex } from "@/sdk/src/contract/canonical-json";
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "@/lib/db/availability";
 import { isEnvironmentKey } from "@/lib/environments/key";
 import { DomainError, NotFoundError } from "@/lib/errors";
+import { enqueueNotification } from "@/lib/notifications/outbox";
 
 /**
  * API keys for MCP servers: `wdn_<env>_<selector>_<secret>`. The selector
@@ -81,6 +82,7 @@ export async function revokeApiKey(db: Db, actor: AuditActor, environmentId: str
     if (key.revokedAt) return key;
     const revoked = await tx.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });
     await recordAdminEvent(tx, actor, { action: "api_key.revoked", target: `api-key:${key.selector}`, environmentId, details: { label: key.label } });
+    await enqueueNotification(tx, environmentId, "api_key.revoked", { label: key.label, selector: key.selector, revokedBy: actor.email });
     return revoked;
   });
 }

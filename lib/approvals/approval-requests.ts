@@ -10,6 +10,7 @@ import type { ApprovalStatus, RiskTier } from "@/lib/db/generated/enums.ts";
 import type { Prisma } from "@/lib/db/generated/client.ts";
 import { DomainError } from "@/lib/errors";
 import { jsonProblem, safeInt, safeString } from "@/lib/input/rules";
+import { approvalNotice, enqueueNotification } from "@/lib/notifications/outbox";
 
 export type { ApprovalStatus };
 
@@ -156,6 +157,7 @@ export async function openApproval(db: Db, key: ApiKeyIdentity, input: z.infer<t
         details: { approvalId: row.id, argumentsDigest: row.argumentsHash, arguments: input.argumentsPreview ?? null, expiresAt: expiresAt.toISOString() },
       },
     ]);
+    await enqueueNotification(tx, row.environmentId, "approval.requested", { ...(await approvalNotice(tx, row)), reason: row.reason, expiresAt: expiresAt.toISOString() }, now);
     return approvalView(row);
   });
 }
@@ -183,6 +185,7 @@ export async function expireDueApprovals(db: Db, scope: { environmentId?: string
         details: { approvalId: row.id, expiresAt: row.expiresAt.toISOString() },
       })),
     );
+    for (const row of expired) await enqueueNotification(tx, row.environmentId, "approval.expired", { ...(await approvalNotice(tx, row)), expiresAt: row.expiresAt.toISOString() }, now);
     return expired.length;
   });
 }
@@ -296,6 +299,13 @@ export async function decideApproval(db: Db, approver: ApproverIdentity, environ
         details: { approvalId: row.id, subject: row.subject, argumentsDigest: row.argumentsHash },
       },
     ]);
+    await enqueueNotification(
+      tx,
+      environmentId,
+      "approval.decided",
+      { ...(await approvalNotice(tx, row)), decision: status === "APPROVED" ? "approved" : "denied", decidedBy: approver.email, note: input.note || null },
+      now,
+    );
     return approvalView(row);
   });
 }

@@ -10,6 +10,7 @@ import { diffMetadata, type ClientPreview, type MetadataChange } from "./preview
 
 import { ScopeListSchema } from "./schemas";
 import { CLIENT_KINDS, CLIENT_STATUSES, type ClientKind, type ClientStatus } from "./status";
+import { clientNameOf, enqueueNotification } from "@/lib/notifications/outbox";
 
 // ---------- queries ----------
 
@@ -172,6 +173,7 @@ export async function registerClient(db: Db, actor: AuditActor, environmentId: s
       environmentId,
       details: { status, note: input.note ?? null, scopeCeiling: input.scopeCeiling, warnings: preview.warnings.map((w) => w.code), errors: preview.errors.map((e) => e.code) },
     });
+    if (status === "PENDING") await enqueueNotification(tx, environmentId, "client.pending", { clientId: client.clientId, clientName: clientNameOf(preview.metadata), kind: "CIMD", reportedBy: actor.email });
     return client;
   });
 }
@@ -302,6 +304,13 @@ export async function applyMetadataRefresh(db: Db, actor: AuditActor | null, env
         target: `client:${client.clientId}`,
         environmentId,
         details: { fields: changes.map((change) => change.field), before: { status: client.status }, after: { status } },
+      });
+      await enqueueNotification(tx, environmentId, "client.metadata_changed", {
+        clientId: client.clientId,
+        clientName: clientNameOf(preview.metadata),
+        fields: changes.map((change) => change.field),
+        backToReview,
+        status,
       });
     }
     return { changes, backToReview, status };

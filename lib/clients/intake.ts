@@ -9,6 +9,7 @@ import { previewClient, type FetchSettings } from "./preview";
 import { parseFetchableUrl } from "./safe-fetch";
 import type { ClientStatus } from "./status";
 import { evaluateTrustPolicy, findDomainRule, getTrustPolicy } from "./trust-policy";
+import { enqueueNotification } from "@/lib/notifications/outbox";
 
 export type IntakeOutcome = { status: ClientStatus; created: boolean };
 
@@ -69,6 +70,7 @@ export async function intakeClient(db: Db, key: ApiKeyIdentity, clientId: string
           reason: status === "PENDING" ? "unknown client reported by an MCP server" : `trust policy: ${denied ? "denied" : "allowed"} domain`,
         },
       ]);
+      if (status === "PENDING") await enqueueNotification(tx, key.environmentId, "client.pending", { clientId, clientName: null, kind: "CIMD", reportedBy: key.serverName ?? key.label });
     });
     return { status, created: true };
   } catch (error) {

@@ -6,6 +6,7 @@ import { DomainError, NotFoundError, StaleWriteError } from "@/lib/errors";
 import { REGISTER_ACTION, registrationReview, ReviewDecisionSchema, STATUS_OF } from "./clients";
 import { checkUploadedLogo, LOGO_MAX_BYTES, storeLogo } from "./logo";
 import { PreRegisteredClientIdSchema, PreRegisteredDetailsSchema } from "./schemas";
+import { enqueueNotification } from "@/lib/notifications/outbox";
 
 export { CIMD_URL_MESSAGE, looksLikeCimdUrl, PreRegisteredClientIdSchema, PreRegisteredDetailsSchema, type PreRegisteredDetails } from "./schemas";
 
@@ -80,6 +81,7 @@ export async function registerPreRegisteredClient(db: Db, actor: AuditActor, env
         logo: logo ? logo.sha256 : null,
       },
     });
+    if (status === "PENDING") await enqueueNotification(tx, environmentId, "client.pending", { clientId: client.clientId, clientName: input.displayName, kind: "PRE_REGISTERED", reportedBy: actor.email });
     return client;
   });
 }

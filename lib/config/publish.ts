@@ -8,6 +8,7 @@ import { recordAdminEvent, type AuditActor } from "@/lib/audit/record";
 import { DomainError, NotFoundError } from "@/lib/errors";
 import { SIGNING_ALGORITHM, type Signer } from "./signing-keys";
 import { buildPublishedConfig, configContentHash, diffConfigs, isEmptyDiff, storedConfig, type ConfigDiff, type PublishedConfig } from "./snapshot";
+import { enqueueNotification } from "@/lib/notifications/outbox";
 
 export const PublishSchema = z.object({ note: z.string().trim().max(1_000).optional() });
 export const RollbackSchema = z.object({ toVersion: z.number().int().min(1), note: z.string().trim().max(1_000).optional() });
@@ -66,6 +67,7 @@ async function appendVersion(
       environmentId,
       details: { version, contentHash, note: meta.note, changes: summarise(diff), ...meta.details },
     });
+    await enqueueNotification(tx, environmentId, "config.published", { version, contentHash, note: meta.note, publishedBy: actor.email, rollbackTo: meta.details?.rolledBackTo ?? null });
     return row;
   });
 }

@@ -10,6 +10,7 @@ import { InputSchemaSchema } from "@/lib/tools/tools";
 import { suggestRiskTier, type RiskSuggestion } from "@/lib/tools/risk-suggestion";
 import { diffToolDefinitions, type ToolImportChange } from "./diff";
 import { IMPORT_CAPABILITY_NAMES, listRemoteTools, RemoteServerSchema, type RemoteTool } from "./list-remote-tools";
+import { enqueueNotification } from "@/lib/notifications/outbox";
 
 export const ImportPreviewSchema = RemoteServerSchema.extend({ environmentId: z.uuid(), serverId: z.uuid() });
 export const ApplyImportSchema = ImportPreviewSchema.extend({
@@ -122,6 +123,7 @@ export async function applyToolImport(db: Db, actor: AuditActor, input: z.infer<
           environmentId: input.environmentId,
           details: { server: server.name, name: change.name, fields: change.fields, definitionHash: hash },
         });
+        await enqueueNotification(tx, input.environmentId, "tool.definition_changed", { server: server.name, tool: change.name, fields: change.fields, definitionHash: hash, changedBy: actor.email });
         summary.changed.push(change.name);
       }
     }

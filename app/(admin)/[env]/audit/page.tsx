@@ -13,6 +13,9 @@ import { AuditTable } from "@/components/audit/audit-table";
 import { ExportButtons } from "@/components/audit/export-button";
 import { RetentionForm } from "@/components/audit/retention-form";
 import { VerifyChain } from "@/components/audit/verify-chain";
+import { AuditStreamPanel } from "@/components/audit-stream/audit-stream-panel";
+import { auditStreamStatus, withoutEndpoint } from "@/lib/audit-stream/stream";
+import { canMutate } from "@/lib/auth/roles";
 
 export const metadata: Metadata = { title: "Audit" };
 
@@ -34,6 +37,7 @@ export default async function AuditPage({
     query.event ? getAuditEvent(db, environment.id, query.event) : null,
     db.environment.findUniqueOrThrow({ where: { id: environment.id }, select: { auditRetentionDays: true } }),
   ]);
+  const stream = await auditStreamStatus(db, environment.id);
   const links = selected ? await auditEventLinks(db, environment, selected) : null;
   const rest = new URLSearchParams(Object.entries(raw).flatMap(([key, value]) => (key === "event" || typeof value !== "string" ? [] : [[key, value]])));
   const closeHref = `/${environment.key}/audit${rest.size ? `?${rest.toString()}` : ""}`;
@@ -74,6 +78,17 @@ export default async function AuditPage({
             Retention
           </h2>
           <RetentionForm environment={environment.key} environmentName={environment.name} days={retention.auditRetentionDays} editable={admin.role === "OWNER"} />
+        </section>
+        <section aria-labelledby="stream-heading" className="rounded-lg border bg-surface p-5">
+          <h2 id="stream-heading" className="mb-2 font-medium">
+            SIEM streaming
+          </h2>
+          <AuditStreamPanel
+            environment={environment.key}
+            initial={stream ? withoutEndpoint(stream) : null}
+            endpoint={stream && canMutate(admin.role) ? stream.endpointFull : null}
+            editable={canMutate(admin.role)}
+          />
         </section>
       </div>
     </>
