@@ -2,7 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useEffect, useState, useTransition } from "react";
-import { auditStreamStatusAction, deleteAuditStreamAction, saveAuditStreamAction } from "@/app/(admin)/[env]/audit/stream-actions";
+import { auditStreamStatusAction, deleteAuditStreamAction, saveAuditStreamAction } from "@/actions/audit-stream";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";

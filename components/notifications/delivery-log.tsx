@@ -2,7 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useEffect, useMemo, useState, useTransition } from "react";
-import { resendDeliveryAction } from "@/app/(admin)/[env]/notifications/actions";
+import { resendDeliveryAction } from "@/actions/notifications";
 import { DataTable, type DataTableColumn } from "@/components/data-table/data-table";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";

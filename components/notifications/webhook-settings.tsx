@@ -2,7 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useState, useTransition } from "react";
-import { deleteWebhookAction, rotateWebhookSecretAction, sendTestEventAction, updateWebhookAction } from "@/app/(admin)/[env]/notifications/actions";
+import { deleteWebhookAction, rotateWebhookSecretAction, sendTestEventAction, updateWebhookAction } from "@/actions/notifications";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { CopyableValue } from "@/components/ui/copyable-value";

@@ -4,7 +4,7 @@ import { Plus } from "lucide-react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useMemo, useState, useTransition } from "react";
-import { createWebhookAction } from "@/app/(admin)/[env]/notifications/actions";
+import { createWebhookAction } from "@/actions/notifications";
 import { DataTable, type DataTableColumn } from "@/components/data-table/data-table";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";

@@ -1,3 +1,4 @@
+import "server-only";
 import { z } from "zod";
 import { chainsOf, recordAdminEvent, type AuditActor } from "@/lib/audit/record";
 import { encryptSecret } from "@/lib/crypto/encryption";

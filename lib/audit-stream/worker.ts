@@ -1,3 +1,4 @@
+import "server-only";
 import { chainsOf } from "@/lib/audit/record";
 import { decryptSecret } from "@/lib/crypto/encryption";
 import type { Db } from "@/lib/db/client";

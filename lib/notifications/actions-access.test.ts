@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import type { AdminRole } from "@/lib/auth/roles";
+import type { AdminRole } from "@/lib/auth/admin-roles";
 
 // The notification and streaming actions are public endpoints: each must
 // refuse a role below ADMIN, and bad input, before touching anything. The
@@ -8,7 +8,7 @@ import type { AdminRole } from "@/lib/auth/roles";
 const session = vi.hoisted(() => ({ role: "VIEWER" as AdminRole }));
 vi.mock("@/lib/auth/session", async (importOriginal) => {
   const actual = await importOriginal<typeof import("@/lib/auth/session")>();
-  const { hasRole } = await import("@/lib/auth/roles");
+  const { hasRole } = await import("@/lib/auth/admin-roles");
   return {
     ...actual,
     requireAdmin: async (minRole: AdminRole) => {
@@ -32,8 +32,8 @@ vi.mock("@/lib/audit-stream/stream", async (importOriginal) => ({
   deleteAuditStream: async () => void calls.count++,
 }));
 
-const webhookActions = await import("@/app/(admin)/[env]/notifications/actions");
-const streamActions = await import("@/app/(admin)/[env]/audit/stream-actions");
+const webhookActions = await import("@/actions/notifications");
+const streamActions = await import("@/actions/audit-stream");
 const ID = "0190c0de-0000-7000-8000-000000000000";
 const valid = {
   create: () => webhookActions.createWebhookAction({ environment: "dev", name: "ops", url: "https://hooks.example.com/x", events: ["approval.requested"] }),

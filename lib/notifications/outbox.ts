@@ -1,3 +1,4 @@
+import "server-only";
 import { v7 as uuidv7 } from "uuid";
 import type { Db, Tx } from "@/lib/db/client";
 import type { Prisma } from "@/lib/db/generated/client.ts";

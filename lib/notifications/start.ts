@@ -1,4 +1,5 @@
-import { expireDueApprovals } from "@/lib/approvals/approvals";
+import "server-only";
+import { expireDueApprovals } from "@/lib/approvals/approval-requests";
 import { startAuditStreamWorker } from "@/lib/audit-stream/worker";
 import type { Db } from "@/lib/db/client";
 import { destinationPolicyFromEnv } from "./destination";

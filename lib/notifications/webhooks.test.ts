@@ -2,14 +2,14 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Webhook as StandardWebhook } from "standardwebhooks";
 import { afterEach, describe, expect, it } from "vitest";
-import { decideApproval, openApproval } from "@/lib/approvals/approvals";
+import { decideApproval, openApproval } from "@/lib/approvals/approval-requests";
 import { encryptionKeyFrom } from "@/lib/crypto/encryption";
 import { describeEachDatabase } from "@/lib/db/test-harness";
 import { checkDestination, type DestinationPolicy } from "./destination";
 import { slackBody, type NotificationEventType } from "./events";
 import { enqueueNotification, notifyIntegrityFailure } from "./outbox";
 import { createApiKey, CreateApiKeySchema, revokeApiKey } from "@/lib/api-keys/api-keys";
-import { expireDueApprovals } from "@/lib/approvals/approvals";
+import { expireDueApprovals } from "@/lib/approvals/approval-requests";
 import { createWebhook, CreateWebhookSchema, deleteWebhook, listDeliveries, pruneDeliveryLog, resendDelivery, sendTestEvent, updateWebhook } from "./webhooks";
 import { backoffDelay, runWebhookDeliveries, type WebhookWorkerOptions } from "./worker";
 

@@ -1,3 +1,4 @@
+import "server-only";
 import { Webhook as StandardWebhook } from "standardwebhooks";
 import type { Db } from "@/lib/db/client";
 import { decryptSecret } from "@/lib/crypto/encryption";

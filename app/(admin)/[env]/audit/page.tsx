@@ -15,7 +15,7 @@ import { RetentionForm } from "@/components/audit/retention-form";
 import { VerifyChain } from "@/components/audit/verify-chain";
 import { AuditStreamPanel } from "@/components/audit-stream/audit-stream-panel";
 import { auditStreamStatus, withoutEndpoint } from "@/lib/audit-stream/stream";
-import { canMutate } from "@/lib/auth/roles";
+import { canMutate } from "@/lib/auth/admin-roles";
 
 export const metadata: Metadata = { title: "Audit" };
 

@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { canMutate } from "@/lib/auth/roles";
+import { canMutate } from "@/lib/auth/admin-roles";
 import { requireAdmin } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
 import { environmentFromParams } from "@/lib/environments/current";

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { canMutate } from "@/lib/auth/roles";
+import { canMutate } from "@/lib/auth/admin-roles";
 import { requireAdmin } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
 import { environmentFromParams } from "@/lib/environments/current";
