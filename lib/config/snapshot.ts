@@ -2,6 +2,8 @@ import type { Db } from "@/lib/db/client";
 import { canonicalJson, sha256Hex } from "@/lib/crypto/canonical-json";
 import { loadPolicySnapshot } from "@/lib/policy/load";
 import type { PolicySnapshot } from "@/lib/policy/types";
+import { loadDelegationPolicy } from "@/lib/delegation/delegation";
+import type { DelegationPolicy } from "@/lib/delegation/types";
 
 /** What a ConfigVersion holds and MCP servers receive: the policy plus what it refers to. */
 export type PublishedConfig = {
@@ -9,6 +11,8 @@ export type PublishedConfig = {
   servers: { name: string; resource: string; authorizationServer: string; scopesSupported: string[] }[];
   scopes: { name: string; description: string | null }[];
   policy: PolicySnapshot;
+  /** Downstream APIs and delegations (token exchange); absent while the environment has none, so older configs keep their hash. */
+  delegation?: DelegationPolicy;
 };
 
 /**
@@ -18,10 +22,11 @@ export type PublishedConfig = {
  * unknown, whatever the draft says about it.
  */
 export async function buildPublishedConfig(db: Db, environmentId: string): Promise<PublishedConfig> {
-  const [policy, servers, scopes] = await Promise.all([
+  const [policy, servers, scopes, delegation] = await Promise.all([
     loadPolicySnapshot(db, environmentId),
     db.mcpServer.findMany({ where: { environmentId }, orderBy: { name: "asc" }, select: { name: true, resourceUri: true, authorizationServer: true, scopesSupported: true } }),
     db.scope.findMany({ where: { environmentId }, orderBy: { name: "asc" }, select: { name: true, description: true } }),
+    loadDelegationPolicy(db, environmentId),
   ]);
   const tools = policy.tools.filter((tool) => tool.enabled && tool.approved);
   const published = new Set(tools.map((tool) => `${tool.server}/${tool.name}`));
@@ -42,6 +47,7 @@ export async function buildPublishedConfig(db: Db, environmentId: string): Promi
       grants: policy.grants.filter((grant) => published.has(`${grant.server}/${grant.tool}`)),
       clients: policy.clients.filter((client) => client.status === "APPROVED"),
     },
+    ...(delegation ? { delegation } : {}),
   };
 }
 
@@ -50,7 +56,7 @@ export function configContentHash(config: PublishedConfig): string {
 }
 
 export type SectionDiff = { added: string[]; removed: string[]; changed: string[] };
-export type ConfigDiff = Record<"servers" | "scopes" | "tools" | "roles" | "grants" | "clients", SectionDiff>;
+export type ConfigDiff = Record<"servers" | "scopes" | "tools" | "roles" | "grants" | "clients" | "downstreamApis" | "delegations", SectionDiff>;
 
 /** What changes from one config to another, by named item in each section. */
 export function diffConfigs(before: PublishedConfig | null, after: PublishedConfig): ConfigDiff {
@@ -61,6 +67,8 @@ export function diffConfigs(before: PublishedConfig | null, after: PublishedConf
     roles: new Map((config?.policy.roles ?? []).map((item) => [item.name, item])),
     grants: new Map((config?.policy.grants ?? []).map((item) => [`${item.role} → ${item.server}/${item.tool}`, item])),
     clients: new Map((config?.policy.clients ?? []).map((item) => [item.clientId, item])),
+    downstreamApis: new Map((config?.delegation?.downstreamApis ?? []).map((item) => [item.name, item])),
+    delegations: new Map((config?.delegation?.delegations ?? []).map((item) => [`${item.server} → ${item.api}`, item])),
   });
   const a = keyed(before);
   const b = keyed(after);
@@ -76,6 +84,8 @@ export function diffConfigs(before: PublishedConfig | null, after: PublishedConf
     roles: section(a.roles, b.roles),
     grants: section(a.grants, b.grants),
     clients: section(a.clients, b.clients),
+    downstreamApis: section(a.downstreamApis, b.downstreamApis),
+    delegations: section(a.delegations, b.delegations),
   };
 }
 
