@@ -13,6 +13,7 @@ import { createDownstreamApi, removeDelegation, setDelegation } from "@/lib/dele
 import { startTokenIssuer, type TokenIssuer } from "@/examples/reference-mcp-server/token-issuer";
 import { ensureTokenSigningKey, loadTokenSigner, rotateTokenSigningKey } from "./keys";
 import { ACCESS_TOKEN_TYPE, TOKEN_EXCHANGE_GRANT } from "./exchange";
+import { createTokenExchanger, TokenExchangeError } from "@/sdk/src/index";
 
 const AGENT = "0oa-calendar-agent";
 const SUSPENDED = "0oa-suspended-agent";
@@ -173,6 +174,26 @@ describe("POST /api/v1/token", () => {
     } finally {
       await fresh.close();
     }
+  });
+
+  it("SDK tokenFor: caches per subject, agent, audience and scopes until shortly before expiry, and throws typed errors", async () => {
+    let now = Date.now();
+    const exchanger = createTokenExchanger({ url: plane.base, apiKey, now: () => now });
+    const userToken = await issuer.token(AGENT, { resource: RESOURCE, scope: "tools:calendar.read tools:calendar.write" });
+    const before = await db.auditEvent.count({ where: { action: "token.exchange" } });
+    const first = await exchanger.tokenFor(userToken, { audience: CALENDAR, scope: "calendar:write", tool: "schedule_meeting" });
+    expect(first.scope).toEqual(["calendar:write"]);
+    expect(await exchanger.tokenFor(userToken, { audience: CALENDAR, scope: ["calendar:write"], tool: "schedule_meeting" })).toBe(first);
+    expect(await db.auditEvent.count({ where: { action: "token.exchange" } })).toBe(before + 1);
+    // Other scopes are another token; and within 30 s of expiry the cached one is renewed.
+    expect((await exchanger.tokenFor(userToken, { audience: CALENDAR, scope: "calendar:read", tool: "schedule_meeting" })).scope).toEqual(["calendar:read"]);
+    now += 280_000;
+    expect((await exchanger.tokenFor(userToken, { audience: CALENDAR, scope: "calendar:write", tool: "schedule_meeting" })).accessToken).not.toBe(first.accessToken);
+
+    const refusal = await exchanger.tokenFor(userToken, { audience: "https://nowhere.example.com", tool: "schedule_meeting" }).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(TokenExchangeError);
+    expect(refusal).toMatchObject({ code: "invalid_target", status: 400 });
+    await expect(exchanger.tokenFor("opaque", { audience: CALENDAR })).rejects.toMatchObject({ code: "invalid_request" });
   });
 
   it("refuses with invalid_target once the delegation is removed and published, and the trail verifies", async () => {
