@@ -38,7 +38,7 @@ export const DownstreamApiInputSchema = z.strictObject({
     .min(30, "At least 30 seconds.")
     .max(TOKEN_LIFETIME_MAX_SECONDS, `At most ${TOKEN_LIFETIME_MAX_SECONDS / 60} minutes: issued tokens cannot be revoked, so they stay short.`)
     .default(TOKEN_LIFETIME_DEFAULT_SECONDS),
-  description: safeString().trim().max(500, "A description has at most 500 characters.").optional().transform((text) => text || null),
+  description: safeString().trim().max(500, "A description has at most 500 characters.").nullish().transform((text) => text || null),
 });
 export type DownstreamApiInput = z.input<typeof DownstreamApiInputSchema>;
 
