@@ -10,9 +10,12 @@ export type PublishedConfig = {
   environment: string;
   servers: { name: string; resource: string; authorizationServer: string; scopesSupported: string[] }[];
   scopes: { name: string; description: string | null }[];
-  policy: PolicySnapshot;
-  /** Downstream APIs and delegations (token exchange); absent while the environment has none, so older configs keep their hash. */
-  delegation?: DelegationPolicy;
+  /**
+   * `delegation`: downstream APIs and delegations (token exchange). Inside the
+   * policy, whose shape SDKs keep whole, so their content hash still matches;
+   * absent while the environment has none, so older configs keep their hash.
+   */
+  policy: PolicySnapshot & { delegation?: DelegationPolicy };
 };
 
 /**
@@ -46,8 +49,8 @@ export async function buildPublishedConfig(db: Db, environmentId: string): Promi
       tools,
       grants: policy.grants.filter((grant) => published.has(`${grant.server}/${grant.tool}`)),
       clients: policy.clients.filter((client) => client.status === "APPROVED"),
+      ...(delegation ? { delegation } : {}),
     },
-    ...(delegation ? { delegation } : {}),
   };
 }
 
@@ -67,8 +70,8 @@ export function diffConfigs(before: PublishedConfig | null, after: PublishedConf
     roles: new Map((config?.policy.roles ?? []).map((item) => [item.name, item])),
     grants: new Map((config?.policy.grants ?? []).map((item) => [`${item.role} → ${item.server}/${item.tool}`, item])),
     clients: new Map((config?.policy.clients ?? []).map((item) => [item.clientId, item])),
-    downstreamApis: new Map((config?.delegation?.downstreamApis ?? []).map((item) => [item.name, item])),
-    delegations: new Map((config?.delegation?.delegations ?? []).map((item) => [`${item.server} → ${item.api}`, item])),
+    downstreamApis: new Map((config?.policy.delegation?.downstreamApis ?? []).map((item) => [item.name, item])),
+    delegations: new Map((config?.policy.delegation?.delegations ?? []).map((item) => [`${item.server} → ${item.api}`, item])),
   });
   const a = keyed(before);
   const b = keyed(after);

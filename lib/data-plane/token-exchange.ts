@@ -23,7 +23,7 @@ export type TokenExchangeOptions = {
   /** Signs issued tokens; by default the active token signing key, created on first use. */
   tokenSigner?: () => Promise<TokenSigner>;
   /** The public base URL issuers are named under (WARDEN_ISSUER_URL, else NEXTAUTH_URL, else the request's Host). */
-  issuerBaseUrl?: string;
+  issuerBaseUrl?: string | (() => string);
 };
 
 /**
@@ -48,7 +48,8 @@ export function createTokenExchangeRoutes(db: Db, feed: ConfigFeed, authenticate
     return cachedSigner.signer;
   }
   let cachedJwks: { body: unknown; at: number } | null = null;
-  const baseUrl = (host: string | undefined) => options.issuerBaseUrl ?? process.env.WARDEN_ISSUER_URL ?? process.env.NEXTAUTH_URL ?? `http://${host ?? "localhost"}`;
+  const configured = options.issuerBaseUrl;
+  const baseUrl = (host: string | undefined) => (typeof configured === "function" ? configured() : configured) ?? process.env.WARDEN_ISSUER_URL ?? process.env.NEXTAUTH_URL ?? `http://${host ?? "localhost"}`;
   const service = createTokenExchange({ db, liveConfig: feed.live, signer, verifier: createSubjectTokenVerifier(), baseUrl });
 
   return async function tokenRoutes(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<boolean> {

@@ -163,7 +163,7 @@ export function createTokenExchange(deps: TokenExchangeDeps) {
     record.clientId = clientId ? clip(clientId, 2_048) : null;
     const incomingScopes = typeof claims.scope === "string" ? claims.scope.split(" ").filter(Boolean) : Array.isArray(claims.scp) ? claims.scp.filter((scope): scope is string => typeof scope === "string") : [];
 
-    const decision = decideExchange({ ...live.config.policy, version: live.version }, live.config.delegation ?? EMPTY_DELEGATION_POLICY, {
+    const decision = decideExchange({ ...live.config.policy, version: live.version }, live.config.policy.delegation ?? EMPTY_DELEGATION_POLICY, {
       server: server.name,
       subject: record.subject,
       clientId,
