@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { canMutate } from "@/lib/auth/roles";
 import { requireAdmin } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
@@ -33,7 +34,16 @@ export default async function DownstreamPage({ params }: { params: Promise<{ env
         </p>
         <DelegationMatrix envKey={environment.key} overview={overview} editable={editable} />
       </section>
-      <p className="mt-8 text-xs text-muted-foreground">
+      <p className="mt-8 text-sm">
+        <Link className="underline" href={`/${environment.key}/access/token-exchange`}>
+          Test a token exchange
+        </Link>{" "}
+        ·{" "}
+        <Link className="underline" href={`/${environment.key}/audit?action=token.exchange`}>
+          Token exchanges in the audit trail
+        </Link>
+      </p>
+      <p className="mt-2 text-xs text-muted-foreground">
         APIs verify the tokens with Warden&apos;s metadata at <code className="font-mono">/.well-known/oauth-authorization-server{issuer}</code> and its keys at{" "}
         <code className="font-mono">{issuer}/jwks</code>.
       </p>
