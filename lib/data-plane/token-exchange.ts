@@ -6,6 +6,7 @@ import { runtimeEncryptionKey } from "@/lib/config/runtime";
 import { ensureTokenSigningKey, loadTokenSigner, tokenJwks, type TokenSigner } from "@/lib/token-exchange/keys";
 import { authorizationServerMetadata, createTokenExchange, formFields } from "@/lib/token-exchange/exchange";
 import { createSubjectTokenVerifier } from "@/lib/token-exchange/subject-token";
+import { createAuditBatcher } from "@/lib/token-exchange/audit-batcher";
 import type { ConfigFeed } from "./config-feed";
 import { readNodeJsonBody } from "./read-body";
 
@@ -50,7 +51,7 @@ export function createTokenExchangeRoutes(db: Db, feed: ConfigFeed, authenticate
   let cachedJwks: { body: unknown; at: number } | null = null;
   const configured = options.issuerBaseUrl;
   const baseUrl = (host: string | undefined) => (typeof configured === "function" ? configured() : configured) ?? process.env.WARDEN_ISSUER_URL ?? process.env.NEXTAUTH_URL ?? `http://${host ?? "localhost"}`;
-  const service = createTokenExchange({ db, liveConfig: feed.live, signer, verifier: createSubjectTokenVerifier(), baseUrl });
+  const service = createTokenExchange({ db, liveConfig: feed.live, signer, verifier: createSubjectTokenVerifier(), baseUrl, audit: createAuditBatcher(db) });
 
   return async function tokenRoutes(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<boolean> {
     if (pathname === "/api/v1/token") {

@@ -55,8 +55,7 @@ describeEachDatabase("downstream APIs in policy files", (t) => {
     expect(removal.delegations.delete).toEqual(["calendar-mcp → calendar-api"]);
     await applyPolicyImport(t.db, actor, prod.id, without, removal.hash);
     expect((await loadDelegationPolicy(t.db, prod.id))?.delegations).toEqual([]);
-    const legacy: typeof without = { ...without };
-    delete legacy.downstreamApis;
+    const legacy: Omit<typeof without, "downstreamApis"> & { downstreamApis?: undefined } = { ...without, downstreamApis: undefined };
     expect(planIsEmpty(await planPolicyImport(t.db, prod.id, legacy))).toBe(true);
   });
 
