@@ -191,6 +191,13 @@ test("removing the delegation and publishing makes the exchange fail with invali
     /^Token exchange refused \(invalid_target\): No delegation lets server calendar-mcp obtain tokens for calendar-api in dev\./,
   );
 
+  // Test access explains the same refusal against the draft, from a shareable URL.
+  const question = new URLSearchParams({ server: "calendar-mcp", client: AGENT, audience: CALENDAR, scope: "calendar:write", incoming: "tools:calendar.write", tool: "book_meeting" });
+  await page.goto(`${warden.url}/dev/access/token-exchange?${question}`);
+  const answer = page.getByRole("region", { name: "Exchange decision" });
+  await expect(answer).toContainText("invalid_target");
+  await expect(answer).toContainText("No delegation lets server calendar-mcp obtain tokens for calendar-api in dev.");
+
   await page.goto(`${warden.url}/dev/audit?action=token.exchange&range=all`);
   const table = page.getByRole("table", { name: "Audit events" });
   for (const reason of ["granted", "subject_token_invalid", "unknown_client", "no_delegation"]) await expect(table).toContainText(reason);
