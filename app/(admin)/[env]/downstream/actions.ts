@@ -22,6 +22,8 @@ import {
 } from "@/lib/delegation/delegation";
 import { findEnvironment } from "@/lib/environments/environments";
 import { DomainError } from "@/lib/errors";
+import { runtimeEncryptionKey } from "@/lib/config/runtime";
+import { rotateTokenSigningKey } from "@/lib/token-exchange/keys";
 
 // Every action names the environment it acts in; the id is looked up here, never taken from the form.
 const InEnvironment = { env: z.string().regex(/^[a-z0-9-]{1,32}$/, "Unknown environment.") };
@@ -74,5 +76,15 @@ export async function removeDelegationAction(input: unknown) {
     await removeDelegation(getDb(), actor, environmentId, data);
     revalidatePath(`/${env}/downstream`);
     return null;
+  });
+}
+
+/** A new token signing key; the old one stays in the JWKS through the overlap, so tokens already issued keep verifying. */
+export async function rotateTokenSigningKeyAction(input: unknown) {
+  return runAdminAction("OWNER", z.object(InEnvironment), input, async (admin, { env }) => {
+    const { actor } = await context(admin, env);
+    const kid = await rotateTokenSigningKey(getDb(), actor, runtimeEncryptionKey());
+    revalidatePath(`/${env}/downstream`);
+    return { kid };
   });
 }

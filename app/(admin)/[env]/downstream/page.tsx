@@ -8,13 +8,17 @@ import { environmentFromParams } from "@/lib/environments/current";
 import { DownstreamApis } from "@/components/downstream/downstream-apis";
 import { DelegationMatrix } from "@/components/downstream/delegation-matrix";
 import { PageHeader } from "@/components/ui/page-header";
+import { RotateTokenKeyButton } from "@/components/downstream/rotate-key-button";
 
 export const metadata: Metadata = { title: "Downstream APIs" };
 
 export default async function DownstreamPage({ params }: { params: Promise<{ env: string }> }) {
   const admin = await requireAdmin("VIEWER");
   const environment = await environmentFromParams(params);
-  const overview = await downstreamOverview(getDb(), environment.id);
+  const [overview, activeKey] = await Promise.all([
+    downstreamOverview(getDb(), environment.id),
+    getDb().tokenSigningKey.findFirst({ where: { activatedAt: { not: null }, retiredAt: null }, orderBy: { activatedAt: "desc" }, select: { kid: true } }),
+  ]);
   const editable = canMutate(admin.role);
   const issuer = `/api/v1/issuers/${environment.key}`;
   return (
@@ -43,6 +47,11 @@ export default async function DownstreamPage({ params }: { params: Promise<{ env
           Token exchanges in the audit trail
         </Link>
       </p>
+      {admin.role === "OWNER" ? (
+        <div className="mt-4">
+          <RotateTokenKeyButton envKey={environment.key} activeKid={activeKey?.kid ?? null} />
+        </div>
+      ) : null}
       <p className="mt-2 text-xs text-muted-foreground">
         APIs verify the tokens with Warden&apos;s metadata at <code className="font-mono">/.well-known/oauth-authorization-server{issuer}</code> and its keys at{" "}
         <code className="font-mono">{issuer}/jwks</code>.
