@@ -1,20 +1,22 @@
 import type { Db } from "@/lib/db/client";
 import { storeAuditEvents, type IndexedEvent } from "@/lib/audit/ingest";
+import { INGEST_LANES } from "@/lib/audit/record";
 
 /**
  * Group commit for exchange audit events: each exchange still waits until
  * its event is stored before it answers, but events that arrive while a
  * write is in flight go together in the next one. Under no load that is one
  * event per write and no added delay; under load, one transaction carries
- * many exchanges.
+ * many exchanges, with a few such transactions at once on separate lanes.
  */
-export function createAuditBatcher(db: Db, maxBatch = 500) {
+export function createAuditBatcher(db: Db, maxBatch = 500, writers = INGEST_LANES) {
   let queue: { event: IndexedEvent["event"]; resolve: () => void; reject: (error: unknown) => void }[] = [];
-  let writing = false;
+  // As many writes at once as the environment has audit lanes: each lane is extended by one transaction at a time.
+  let writing = 0;
 
   async function drain() {
-    if (writing) return;
-    writing = true;
+    if (writing >= writers) return;
+    writing++;
     try {
       while (queue.length > 0) {
         const batch = queue.slice(0, maxBatch);
@@ -28,7 +30,7 @@ export function createAuditBatcher(db: Db, maxBatch = 500) {
         }
       }
     } finally {
-      writing = false;
+      writing--;
     }
   }
 
