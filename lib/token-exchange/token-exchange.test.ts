@@ -159,6 +159,31 @@ describe("POST /api/v1/token", () => {
     expect(nul.status).toBe(400);
   });
 
+  it("answers 503 temporarily_unavailable when the server's authorization server cannot be reached, and audits it", async () => {
+    const broken = await db.mcpServer.create({ data: { environmentId: envId, name: "broken-mcp", resourceUri: "https://broken.example.com/mcp", authorizationServer: "http://127.0.0.1:9" } });
+    const brokenKey = (await createApiKey(db, actor, envId, CreateApiKeySchema.parse({ label: "broken", serverId: broken.id }))).token;
+    await publish();
+    const token = await issuer.token(AGENT, { resource: RESOURCE, scope: "tools:calendar.read" });
+    const response = await exchange(token, {}, brokenKey);
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({ error: "temporarily_unavailable", error_description: expect.stringContaining("http://127.0.0.1:9") });
+    expect(await lastTokenEvent()).toMatchObject({ decision: "error", reason: "idp_unavailable", server: "broken-mcp" });
+    await db.mcpServer.delete({ where: { id: broken.id } });
+    await publish();
+  });
+
+  it("refuses hostile bodies with invalid_request: repeated fields, wrong types, oversize", async () => {
+    const token = await issuer.token(AGENT, { resource: RESOURCE, scope: "tools:calendar.read" });
+    const post = (body: string, type = "application/x-www-form-urlencoded") => plane.call("/api/v1/token", { method: "POST", token: apiKey, headers: { "content-type": type }, body });
+    const twice = await post(`grant_type=${encodeURIComponent(TOKEN_EXCHANGE_GRANT)}&grant_type=x&subject_token=${token}&subject_token_type=${encodeURIComponent(ACCESS_TOKEN_TYPE)}&audience=${encodeURIComponent(CALENDAR)}`);
+    expect(await twice.json()).toMatchObject({ error: "invalid_request", error_description: "grant_type: send it once." });
+    const typed = await post(JSON.stringify({ grant_type: TOKEN_EXCHANGE_GRANT, subject_token: token, subject_token_type: ACCESS_TOKEN_TYPE, audience: [CALENDAR], scope: 42 }), "application/json");
+    expect(typed.status).toBe(400);
+    expect((await typed.json()).error).toBe("invalid_request");
+    expect((await post(`subject_token=${"a".repeat(40_000)}`)).status).toBe(413);
+    expect((await post("[1,2]", "application/json")).status).toBe(400);
+  });
+
   it("keeps a rotated key in the JWKS through its overlap", async () => {
     const before = (await (await plane.call("/api/v1/issuers/prod/jwks")).json()) as JSONWebKeySet;
     const oldToken = (await (await exchange(await issuer.token(AGENT, { resource: RESOURCE, scope: "tools:calendar.read" }), { tool: "schedule_meeting" })).json()).access_token;
@@ -202,7 +227,8 @@ describe("POST /api/v1/token", () => {
     const token = await issuer.token(AGENT, { resource: RESOURCE, scope: "tools:calendar.read" });
     const body = await (await exchange(token, { tool: "schedule_meeting" })).json();
     expect(body).toMatchObject({ error: "invalid_target", error_description: "No delegation lets server calendar-mcp obtain tokens for calendar-api in prod." });
-    expect(await lastTokenEvent()).toMatchObject({ decision: "deny", reason: "no_delegation", configVersion: 2 });
+    const live = await db.configVersion.findFirstOrThrow({ where: { environmentId: envId }, orderBy: { version: "desc" } });
+    expect(await lastTokenEvent()).toMatchObject({ decision: "deny", reason: "no_delegation", configVersion: live.version });
     const admin = await db.auditEvent.findMany({ where: { source: "admin", action: { startsWith: "d" } }, orderBy: { seq: "asc" }, select: { action: true } });
     expect(admin.map((event) => event.action)).toEqual(["downstream_api.created", "delegation.created", "delegation.removed"]);
     expect(await verifyAuditChain(db, envId)).toMatchObject({ ok: true });
