@@ -8,6 +8,8 @@ const SECTION_LABELS: Record<keyof ConfigDiff, string> = {
   scopes: "Scopes",
   grants: "Grants",
   clients: "Clients",
+  downstreamApis: "Downstream APIs",
+  delegations: "Delegations",
 };
 
 /** Section by section, what a publish (or a comparison) changes. */

@@ -1,7 +1,7 @@
 import { Minus, Pencil, Plus } from "lucide-react";
 import { POLICY_KINDS, type PolicyKind, type PolicyPlan } from "@/lib/policy-io/plan-shape";
 
-const KIND_LABELS: Record<PolicyKind, string> = { scopes: "Scopes", servers: "MCP servers", tools: "Tools", roles: "Roles", grants: "Grants", clients: "Pre-registered clients" };
+const KIND_LABELS: Record<PolicyKind, string> = { scopes: "Scopes", servers: "MCP servers", tools: "Tools", roles: "Roles", grants: "Grants", clients: "Pre-registered clients", downstreamApis: "Downstream APIs", delegations: "Delegations" };
 
 export function countDeletions(plan: PolicyPlan): number {
   return POLICY_KINDS.reduce((sum, kind) => sum + plan[kind].delete.length, 0);

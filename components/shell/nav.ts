@@ -1,9 +1,10 @@
-import { Activity, BellRing, Boxes, FileClock, FlaskConical, KeyRound, LayoutDashboard, Settings, ShieldCheck, Users, Webhook } from "lucide-react";
+import { Activity, BellRing, Boxes, Cable, FileClock, FlaskConical, KeyRound, LayoutDashboard, Settings, ShieldCheck, Users, Webhook } from "lucide-react";
 
 /** The sections scoped to one environment; their URLs start with /<env>. */
 export const ENVIRONMENT_NAV = [
   { segment: "", label: "Overview", icon: LayoutDashboard },
   { segment: "servers", label: "Servers & Tools", icon: Boxes },
+  { segment: "downstream", label: "Downstream APIs", icon: Cable },
   { segment: "roles", label: "Roles & Scopes", icon: KeyRound },
   { segment: "access", label: "Test access", icon: FlaskConical },
   { segment: "clients", label: "Clients", icon: Users },

@@ -18,6 +18,7 @@ import { z } from "zod";
 import {
   createApprovalClient,
   createAuditReporter,
+  createTokenExchanger,
   createWardenClient,
   denialText,
   filterToolsList,
@@ -25,13 +26,18 @@ import {
   resourceMetadataUrl,
   scopeChallengeFor,
   unauthorizedChallenge,
+  TokenExchangeError,
   type ApprovalClient,
   type AuditReporter,
+  type TokenExchanger,
   type WardenClient,
   type WardenDecision,
 } from "../../sdk/src/index";
 
 export type ReferenceToolOverrides = { getInvoiceDescription?: string; extraTool?: boolean; dropRefund?: boolean };
+
+/** book_meeting calls this downstream API as the user, with a token from Warden's token exchange. */
+export type DownstreamCalendar = { exchanger: TokenExchanger; audience: string; apiUrl: string };
 
 /** Answers a tool call with a refusal instead of running it; null lets it run. */
 type CallGate = (tool: string) => string | null;
@@ -40,7 +46,11 @@ export function createReferenceMcpServer(overrides: ReferenceToolOverrides = {})
   return buildReferenceServer(overrides).server;
 }
 
-function buildReferenceServer(overrides: ReferenceToolOverrides, gate: CallGate = () => null): { server: McpServer; tools: Map<string, RegisteredTool> } {
+function buildReferenceServer(
+  overrides: ReferenceToolOverrides,
+  gate: CallGate = () => null,
+  calendar?: { downstream: DownstreamCalendar; incomingToken: string },
+): { server: McpServer; tools: Map<string, RegisteredTool> } {
   const server = new McpServer({ name: "sales-mcp", version: "1.0.0" });
   const tools = new Map<string, RegisteredTool>();
   const refused = (tool: string) => {
@@ -86,7 +96,37 @@ function buildReferenceServer(overrides: ReferenceToolOverrides, gate: CallGate 
       async () => refused("export_customers") ?? { content: [{ type: "text", text: "id,name\nC-1,Acme\n" }] },
     ));
   }
+  if (calendar) {
+    tools.set("book_meeting", server.registerTool(
+      "book_meeting",
+      {
+        title: "Book a meeting",
+        description: "Books a meeting in the user's calendar, calling the calendar API as the user.",
+        inputSchema: { title: z.string().max(200) },
+        annotations: { readOnlyHint: false, openWorldHint: true },
+      },
+      async ({ title }) => refused("book_meeting") ?? (await bookMeeting(calendar.downstream, calendar.incomingToken, title)),
+    ));
+  }
   return { server, tools };
+}
+
+/** Exchanges the user's token for a calendar token (as much of calendar:read calendar:write as Warden grants) and books. */
+async function bookMeeting(downstream: DownstreamCalendar, incomingToken: string, title: string) {
+  try {
+    const token = await downstream.exchanger.tokenFor(incomingToken, { audience: downstream.audience, scope: "calendar:read calendar:write", tool: "book_meeting" });
+    const response = await fetch(new URL("/meetings", downstream.apiUrl), {
+      method: "POST",
+      headers: { authorization: `Bearer ${token.accessToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ title }),
+    });
+    const body = await response.json();
+    const result = { status: response.status, grantedScope: token.scope.join(" "), body };
+    return { isError: !response.ok, content: [{ type: "text" as const, text: JSON.stringify(result) }] };
+  } catch (error) {
+    if (error instanceof TokenExchangeError) return { isError: true, content: [{ type: "text" as const, text: `Token exchange refused (${error.code}): ${error.description}` }] };
+    throw error;
+  }
 }
 
 /** Enforcing mode: OAuth bearer tokens from `issuer`, decisions by Warden. */
@@ -105,6 +145,8 @@ export type EnforcementOptions = {
   approvals?: ApprovalClient;
   /** How long an approval request may wait, when shorter than the environment's expiry. */
   approvalExpiresInSeconds?: number;
+  /** Adds book_meeting, which calls this calendar API on behalf of the user. */
+  downstream?: DownstreamCalendar;
 };
 
 export type RunningReferenceServer = { url: string; close: () => Promise<void>; server: Server; resource: string };
@@ -227,7 +269,9 @@ async function serveEnforced(
     denials.set(tool, denialText(decision));
   }
 
-  const { server: mcp, tools } = buildReferenceServer(overrides ?? {}, (tool) => denials.get(tool) ?? null);
+  const incomingToken = header.replace(/^Bearer\s+/i, "");
+  const calendar = enforce.downstream ? { downstream: enforce.downstream, incomingToken } : undefined;
+  const { server: mcp, tools } = buildReferenceServer(overrides ?? {}, (tool) => denials.get(tool) ?? null, calendar);
   if (messages.some((message) => message.method === "tools/list")) {
     // Disabled tools are left out of tools/list; calls are gated above, with the reason.
     const allowed = new Set(filterToolsList(enforce.warden, { tools: [...tools.keys()].map((name) => ({ name })) }, claims, clientId).tools.map((tool) => tool.name));
@@ -352,7 +396,12 @@ export function enforcementFromEnv(env: NodeJS.ProcessEnv = process.env): Enforc
   const audit = createAuditReporter({ url: env.WARDEN_URL, apiKey: env.WARDEN_API_KEY, flushIntervalMs: Number(env.WARDEN_AUDIT_FLUSH_MS ?? 5_000) });
   const approvals = createApprovalClient({ url: env.WARDEN_URL, apiKey: env.WARDEN_API_KEY });
   const approvalExpiresInSeconds = env.WARDEN_APPROVAL_EXPIRES_SECONDS ? Number(env.WARDEN_APPROVAL_EXPIRES_SECONDS) : undefined;
-  return { warden, audit, approvals, approvalExpiresInSeconds, issuer: env.OAUTH_ISSUER, resource: env.MCP_RESOURCE };
+  // book_meeting appears when a calendar API is configured: it calls it as the user, through Warden's token exchange.
+  const downstream =
+    env.CALENDAR_API_URL && env.CALENDAR_AUDIENCE
+      ? { exchanger: createTokenExchanger({ url: env.WARDEN_URL, apiKey: env.WARDEN_API_KEY }), audience: env.CALENDAR_AUDIENCE, apiUrl: env.CALENDAR_API_URL }
+      : undefined;
+  return { warden, audit, approvals, approvalExpiresInSeconds, issuer: env.OAUTH_ISSUER, resource: env.MCP_RESOURCE, downstream };
 }
 
 if (process.argv[1]?.endsWith("reference-mcp-server/server.ts")) {

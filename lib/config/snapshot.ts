@@ -16,6 +16,7 @@ export { configContentHash, type PublishedConfig };
 export function storedConfig(snapshot: Prisma.JsonValue): PublishedConfig {
   return snapshot as unknown as PublishedConfig;
 }
+import { loadDelegationPolicy } from "@/lib/delegation/delegation";
 
 /**
  * The environment's draft as it would be published. Only approved clients,
@@ -24,10 +25,11 @@ export function storedConfig(snapshot: Prisma.JsonValue): PublishedConfig {
  * unknown, whatever the draft says about it.
  */
 export async function buildPublishedConfig(db: Db, environmentId: string): Promise<PublishedConfig> {
-  const [policy, servers, scopes] = await Promise.all([
+  const [policy, servers, scopes, delegation] = await Promise.all([
     loadPolicySnapshot(db, environmentId),
     db.mcpServer.findMany({ where: { environmentId }, orderBy: { name: "asc" }, select: { name: true, resourceUri: true, authorizationServer: true, scopesSupported: true } }),
     db.scope.findMany({ where: { environmentId }, orderBy: { name: "asc" }, select: { name: true, description: true } }),
+    loadDelegationPolicy(db, environmentId),
   ]);
   const tools = policy.tools.filter((tool) => tool.enabled && tool.approved);
   const published = new Set(tools.map((tool) => `${tool.server}/${tool.name}`));
@@ -47,12 +49,13 @@ export async function buildPublishedConfig(db: Db, environmentId: string): Promi
       tools,
       grants: policy.grants.filter((grant) => published.has(`${grant.server}/${grant.tool}`)),
       clients: policy.clients.filter((client) => client.status === "APPROVED"),
+      ...(delegation ? { delegation } : {}),
     },
   };
 }
 
 export type SectionDiff = { added: string[]; removed: string[]; changed: string[] };
-export type ConfigDiff = Record<"servers" | "scopes" | "tools" | "roles" | "grants" | "clients", SectionDiff>;
+export type ConfigDiff = Record<"servers" | "scopes" | "tools" | "roles" | "grants" | "clients" | "downstreamApis" | "delegations", SectionDiff>;
 
 /** What changes from one config to another, by named item in each section. */
 export function diffConfigs(before: PublishedConfig | null, after: PublishedConfig): ConfigDiff {
@@ -63,6 +66,8 @@ export function diffConfigs(before: PublishedConfig | null, after: PublishedConf
     roles: new Map((config?.policy.roles ?? []).map((item) => [item.name, item])),
     grants: new Map((config?.policy.grants ?? []).map((item) => [`${item.role} → ${item.server}/${item.tool}`, item])),
     clients: new Map((config?.policy.clients ?? []).map((item) => [item.clientId, item])),
+    downstreamApis: new Map((config?.policy.delegation?.downstreamApis ?? []).map((item) => [item.name, item])),
+    delegations: new Map((config?.policy.delegation?.delegations ?? []).map((item) => [`${item.server} → ${item.api}`, item])),
   });
   const a = keyed(before);
   const b = keyed(after);
@@ -78,6 +83,8 @@ export function diffConfigs(before: PublishedConfig | null, after: PublishedConf
     roles: section(a.roles, b.roles),
     grants: section(a.grants, b.grants),
     clients: section(a.clients, b.clients),
+    downstreamApis: section(a.downstreamApis, b.downstreamApis),
+    delegations: section(a.delegations, b.delegations),
   };
 }
 

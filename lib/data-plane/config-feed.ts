@@ -9,7 +9,7 @@ import { isDatabaseUnavailable } from "@/lib/db/availability";
 import { CONFIG_SIGNATURE_ALGORITHM, CONFIG_SIGNATURE_TYPE, configClaims, configContentHash, configDocument, type PublishedConfig } from "@/sdk/src/contract/config-document";
 
 /** One environment's latest published version, as held in memory. */
-type LiveEntry = { environmentId: string; environmentKey: string; version: number; contentHash: string; config: PublishedConfig };
+export type LiveEntry = { environmentId: string; environmentKey: string; version: number; contentHash: string; config: PublishedConfig };
 
 /** A content coding the data plane can send a config document in. */
 export type ContentCoding = "identity" | "gzip" | "br";
@@ -140,7 +140,16 @@ export function createConfigFeed(db: Db, signer: () => Promise<Signer>, options:
     return documents.get(`${environmentId}|${entry.version}|${server ?? "*"}`)?.etag ?? null;
   }
 
-  return { refresh, document, currentEtag, hasConfig: () => live.size > 0, serverNames: (environmentId: string) => live.get(environmentId)?.config.servers.map((entry) => entry.name) ?? null };
+  return {
+    refresh,
+    document,
+    currentEtag,
+    hasConfig: () => live.size > 0,
+    serverNames: (environmentId: string) => live.get(environmentId)?.config.servers.map((entry) => entry.name) ?? null,
+    /** The latest published config of an environment, from memory (token exchange decides against it). */
+    live: (environmentId: string): LiveEntry | null => live.get(environmentId) ?? null,
+    liveByKey: (environmentKey: string): LiveEntry | null => [...live.values()].find((entry) => entry.environmentKey === environmentKey) ?? null,
+  };
 }
 
 export type ConfigFeed = ReturnType<typeof createConfigFeed>;

@@ -19,6 +19,7 @@ import { FetchRefusal } from "@/lib/clients/safe-fetch";
 import type { FetchSettings } from "@/lib/clients/preview";
 import { expireDueApprovals } from "@/lib/approvals/approval-requests";
 import { createApprovalRoutes } from "./approval-routes";
+import { createTokenExchangeRoutes, type TokenExchangeOptions } from "./token-exchange";
 
 export type DataPlaneOptions = {
   db: () => Db;
@@ -30,7 +31,7 @@ export type DataPlaneOptions = {
   approvalSweepMs?: number;
   /** How client metadata is fetched when a reported client's domain is trusted. */
   fetchSettings?: () => FetchSettings;
-};
+} & TokenExchangeOptions;
 
 const IntakeSchema = z.object({ clientId: safeString().trim().min(1).max(2_048) }).strict();
 
@@ -84,6 +85,7 @@ export function createDataPlaneHandler(options: DataPlaneOptions) {
     every(options.approvalSweepMs ?? 5_000, "approval expiry", () => expireDueApprovals(db)),
   ];
   const approvals = createApprovalRoutes(db, authenticate, sendJson);
+  const tokenRoutes = createTokenExchangeRoutes(db, feed, authenticate, sendJson, options);
   for (const timer of timers) timer.unref();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
@@ -120,6 +122,9 @@ export function createDataPlaneHandler(options: DataPlaneOptions) {
       return true;
     }
     if (url.pathname.startsWith("/api/v1/approvals")) return approvals(req, res, url.pathname);
+    if (url.pathname === "/api/v1/token" || url.pathname.startsWith("/api/v1/issuers/") || url.pathname.startsWith("/.well-known/oauth-authorization-server/")) {
+      return tokenRoutes(req, res, url.pathname);
+    }
     return false;
   }
 

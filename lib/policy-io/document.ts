@@ -10,6 +10,7 @@ import { ScopeNameSchema } from "@/lib/scopes/scopes";
 import { IssuerUrlSchema, JwksUriSchema, ResourceUriSchema, ScopesSupportedSchema } from "@/lib/servers/servers";
 import { checkInputSchema } from "@/lib/tools/input-schema";
 import { RISK_TIERS, ToolAnnotationsSchema, ToolNameSchema, annotationsOf } from "@/lib/tools/schemas";
+import { DownstreamApiFileSchema, downstreamApisOf, refineDownstreamApis } from "@/lib/delegation/policy-file";
 
 /** The format marker; a future incompatible format gets a new one so old files are refused, not misread. */
 export const POLICY_FORMAT = "policy/v1";
@@ -116,6 +117,8 @@ export const PolicyDocumentSchema = z
     roles: z.array(RoleEntrySchema).default([]),
     // Added after the first files were written: a file without it leaves the clients alone.
     clients: z.array(ClientEntrySchema).optional(),
+    // Token exchange: downstream APIs with their delegations. A file without it leaves them alone.
+    downstreamApis: z.array(DownstreamApiFileSchema).optional(),
   })
   .superRefine((doc, ctx) => {
     const duplicate = (names: string[], path: (index: number) => (string | number)[], what: string) => {
@@ -152,6 +155,7 @@ export const PolicyDocumentSchema = z
         });
       });
     });
+    refineDownstreamApis(doc, ctx);
   });
 
 export type PolicyDocument = z.output<typeof PolicyDocumentSchema>;
@@ -174,6 +178,9 @@ export type PolicyIds = {
   grants: Map<string, string>;
   /** Pre-registered clients, by clientId. */
   clients: Map<string, string>;
+  /** Downstream APIs by name; delegations by `${api}\u0000${server}`. */
+  downstreamApis?: Map<string, string>;
+  delegations?: Map<string, string>;
 };
 
 export const toolKey = (server: string, tool: string) => `${server}\u0000${tool}`;
@@ -190,7 +197,8 @@ export async function readPolicyState(tx: Tx, environmentId: string): Promise<{ 
     include: { grants: { include: { tool: { select: { name: true, server: { select: { name: true } } } } } } },
   });
   const clients = await tx.client.findMany({ where: { environmentId, kind: "PRE_REGISTERED" } });
-  const ids: PolicyIds = { scopes: new Map(), servers: new Map(), tools: new Map(), roles: new Map(), grants: new Map(), clients: new Map() };
+  const downstream = await downstreamApisOf(tx, environmentId);
+  const ids: PolicyIds = { scopes: new Map(), servers: new Map(), tools: new Map(), roles: new Map(), grants: new Map(), clients: new Map(), ...downstream.ids };
   for (const client of clients) ids.clients.set(client.clientId, client.id);
   for (const scope of scopes) ids.scopes.set(scope.name, scope.id);
   for (const server of servers) {
@@ -252,6 +260,8 @@ export async function readPolicyState(tx: Tx, environmentId: string): Promise<{ 
         allowedTools: [...client.allowedTools].sort(),
       }))
       .sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0)),
+    // Only when there are some: files of environments without token exchange stay as they were.
+    ...(downstream.entries.length > 0 ? { downstreamApis: downstream.entries } : {}),
   };
   return { doc, ids };
 }

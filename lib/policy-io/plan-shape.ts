@@ -1,7 +1,7 @@
 // What an import plan looks like, with no server dependency: the browser shows
 // plans, and only the server (plan.ts) makes them.
 
-export const POLICY_KINDS = ["scopes", "servers", "tools", "roles", "grants", "clients"] as const;
+export const POLICY_KINDS = ["scopes", "servers", "tools", "roles", "grants", "clients", "downstreamApis", "delegations"] as const;
 export type PolicyKind = (typeof POLICY_KINDS)[number];
 
 /** One object as the admin recognises it: "support", "sales/lookup", "support → sales/lookup". */

@@ -7,6 +7,7 @@ import { DomainError } from "@/lib/errors";
 import { approvedDefinition, laterFieldsOf, toolDefinitionHash } from "@/lib/tools/definition-hash";
 import { grantKey, readPolicyState, toolKey, type PolicyDocument, type PolicyIds } from "./document";
 import { planCounts, planIsEmpty, type KindPlan, type PolicyPlan } from "./plan-shape";
+import { flattenDownstream, writeDownstream } from "@/lib/delegation/policy-file";
 
 
 const same = (a: unknown, b: unknown) => canonicalJson(a ?? null) === canonicalJson(b ?? null);
@@ -41,7 +42,9 @@ const CLIENT_FIELDS = ["displayName", "owner", "description", "redirectUris", "s
 
 /** A file without a clients list leaves the environment's clients as they are (files written before clients could be exported). */
 function withClientsOf(current: PolicyDocument, wanted: PolicyDocument): PolicyDocument {
-  return wanted.clients === undefined ? { ...wanted, clients: current.clients } : wanted;
+  const clients = wanted.clients === undefined ? { ...wanted, clients: current.clients } : wanted;
+  // Likewise downstream APIs: a file without the list leaves them alone.
+  return clients.downstreamApis === undefined && current.downstreamApis !== undefined ? { ...clients, downstreamApis: current.downstreamApis } : clients;
 }
 
 function flatten(doc: PolicyDocument): FlatPolicy {
@@ -84,6 +87,11 @@ function computePlan(current: PolicyDocument, file: PolicyDocument): PolicyPlan 
     roles: diff(from.roles, to.roles, ["description", "claimName", "claimValue"]),
     grants: relabel(diff(from.grants, to.grants, ["requiredScopes"]), showGrant),
     clients: diff(from.clients, to.clients, [...CLIENT_FIELDS]),
+    downstreamApis: diff(flattenDownstream(current.downstreamApis).downstreamApis, flattenDownstream(wanted.downstreamApis).downstreamApis, ["audience", "scopes", "tokenLifetimeSeconds", "description"]),
+    delegations: relabel(
+      diff(flattenDownstream(current.downstreamApis).delegations, flattenDownstream(wanted.downstreamApis).delegations, ["tools", "scopeCeiling", "roles", "propagation"]),
+      (key) => key.split("\u0000").reverse().join(" → "),
+    ),
   };
   // The environment key in the file is informational (promotion imports dev's file into prod).
   return { ...changes, hash: contentDigest({ changes, wanted: { ...wanted, environment: null } }) };
@@ -145,7 +153,13 @@ async function writeChanges(tx: Tx, actor: AuditActor, environmentId: string, id
   const to = flatten(wanted);
   const bump = { version: { increment: 1 } } as const;
 
+  const downstreamFrom = flattenDownstream(current.downstreamApis);
+  const downstreamTo = flattenDownstream(wanted.downstreamApis);
   // Deletions first, so names and resources they free can be reused below.
+  for (const key of downstreamFrom.delegations.keys()) {
+    const id = ids.delegations?.get(key);
+    if (id && !downstreamTo.delegations.has(key)) await tx.delegation.delete({ where: { id } });
+  }
   for (const key of from.grants.keys()) if (!to.grants.has(key)) await tx.grant.delete({ where: { id: ids.grants.get(key)! } });
   for (const name of from.roles.keys()) if (!to.roles.has(name)) await tx.role.delete({ where: { id: ids.roles.get(name)! } });
   for (const key of from.tools.keys()) if (!to.tools.has(key) && to.servers.has(from.tools.get(key)!.server)) await tx.tool.delete({ where: { id: ids.tools.get(key)! } });
@@ -219,4 +233,5 @@ async function writeChanges(tx: Tx, actor: AuditActor, environmentId: string, id
       });
     } else if (!same(from.grants.get(key), grant)) await tx.grant.update({ where: { id }, data: { requiredScopes: grant.requiredScopes, ...bump } });
   }
+  await writeDownstream(tx, environmentId, ids, downstreamFrom, downstreamTo, same);
 }

@@ -28,3 +28,4 @@ export {
   type ApprovalRequestInput,
   type ApprovalStatus,
 } from "./approval-client.ts";
+export { createTokenExchanger, TokenExchangeError, type TokenExchanger, type TokenExchangerOptions, type TokenExchangeErrorCode, type TokenForOptions, type DownstreamToken } from "./token-exchange.ts";

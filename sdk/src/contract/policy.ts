@@ -75,6 +75,45 @@ export const PolicyClientSchema = z.object({
 });
 export type PolicyClient = z.infer<typeof PolicyClientSchema>;
 
+// Token exchange (on-behalf-of): which MCP server may trade a user's token
+// for one to which downstream API. Published inside the policy, absent while
+// an environment has none, so configs without it keep their content hash.
+
+export const PolicyDownstreamApiSchema = z.object({
+  name: z.string(),
+  /** The `aud` of tokens issued for it; an exchange names it as `audience` or `resource`. */
+  audience: z.string(),
+  /** The scopes the API understands; nothing else is ever granted for it. */
+  scopes: z.array(z.string()),
+  tokenLifetimeSeconds: z.number(),
+});
+export type PolicyDownstreamApi = z.infer<typeof PolicyDownstreamApiSchema>;
+
+/** Scope propagation: the downstream `scope` is granted only when the incoming token carries `requires`. */
+export const ScopePropagationSchema = z.object({ scope: z.string(), requires: z.string() });
+export type ScopePropagation = z.infer<typeof ScopePropagationSchema>;
+
+export const PolicyDelegationSchema = z.object({
+  /** The MCP server's name. */
+  server: z.string(),
+  /** The downstream API's name. */
+  api: z.string(),
+  /** Empty: from any tool of the server; otherwise only when the exchange names one of these tools. */
+  tools: z.array(z.string()),
+  /** Empty: every scope of the API. */
+  scopeCeiling: z.array(z.string()),
+  /** Empty: any subject; otherwise the subject must hold one of these roles. */
+  roles: z.array(z.string()),
+  propagation: z.array(ScopePropagationSchema),
+});
+export type PolicyDelegation = z.infer<typeof PolicyDelegationSchema>;
+
+export const DelegationPolicySchema = z.object({
+  downstreamApis: z.array(PolicyDownstreamApiSchema),
+  delegations: z.array(PolicyDelegationSchema),
+});
+export type DelegationPolicy = z.infer<typeof DelegationPolicySchema>;
+
 export const PolicySnapshotSchema = z.object({
   /** Environment key, e.g. "prod". */
   environment: z.string(),
@@ -84,6 +123,8 @@ export const PolicySnapshotSchema = z.object({
   roles: z.array(PolicyRoleSchema),
   grants: z.array(PolicyGrantSchema),
   clients: z.array(PolicyClientSchema),
+  /** Downstream APIs and delegations; absent while the environment has none. */
+  delegation: DelegationPolicySchema.optional(),
 });
 export type PolicySnapshot = z.infer<typeof PolicySnapshotSchema>;
 

@@ -57,6 +57,11 @@ export default async function TestAccessPage({
   return (
     <>
       {header}
+      <p className="mb-4 text-sm">
+        <Link className="underline" href={`/${environment.key}/access/token-exchange`}>
+          Test a token exchange to a downstream API →
+        </Link>
+      </p>
       <div className="grid gap-6 lg:grid-cols-[minmax(0,28rem)_minmax(0,1fr)]">
         <div className="rounded-lg border bg-surface p-5">
           <TestAccessForm

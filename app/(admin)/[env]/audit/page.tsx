@@ -53,6 +53,12 @@ export default async function AuditPage({
       />
       <div className="space-y-4">
         <AuditFilters key={filtersKey.toString()} />
+        <p className="text-sm">
+          <Link className="underline" href={`/${environment.key}/audit?action=token.exchange`}>
+            Show token exchanges
+          </Link>{" "}
+          <span className="text-muted-foreground">(tokens issued to MCP servers for downstream APIs, and refusals)</span>
+        </p>
         <VerifyChain environment={environment.key} />
         {page.searchedBackTo && page.older ? (
           <Alert title="The text search paused to keep this page fast.">
