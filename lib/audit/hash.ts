@@ -21,6 +21,8 @@ export type HashedAuditFields = {
   requestId: string | null;
   ip: string | null;
   details: unknown;
+  /** Decision inputs; covered by the hash only when present, so events stored before they existed keep their hash. */
+  inputs?: unknown;
 };
 
 /** sha256(prevHash + canonical JSON of the event), hex. The first event of a chain has prevHash "". */
@@ -50,7 +52,9 @@ export function auditEventCanonicalParts(event: Omit<HashedAuditFields, "chain">
   return [
     `{"action":${json(event.action)},"actor":${json(event.actor)},"actorLabel":${json(event.actorLabel)},"chain":`,
     `,"clientId":${json(event.clientId)},"configVersion":${json(event.configVersion)},"decision":${json(event.decision)}` +
-      `,"details":${canonicalJson(event.details ?? null)},"environmentId":${json(event.environmentId)},"id":${json(event.id)},"ip":${json(event.ip)}` +
+      `,"details":${canonicalJson(event.details ?? null)},"environmentId":${json(event.environmentId)},"id":${json(event.id)}` +
+      (event.inputs != null ? `,"inputs":${canonicalJson(event.inputs)}` : "") +
+      `,"ip":${json(event.ip)}` +
       `,"reason":${json(event.reason)},"requestId":${json(event.requestId)},"server":${json(event.server)},"source":${json(event.source)}` +
       `,"target":${json(event.target)},"tool":${json(event.tool)},"ts":${json(event.ts.toISOString())}}`,
   ];
@@ -81,5 +85,6 @@ export function hashedFieldsOf(row: AuditEvent): HashedAuditFields {
     requestId: row.requestId,
     ip: row.ip,
     details: row.details ?? null,
+    inputs: row.inputs ?? null,
   };
 }

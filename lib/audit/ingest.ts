@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { withSqlTransaction, type Db } from "@/lib/db/client";
 import { jsonProblem, JsonItemTooDeep, MAX_JSON_DEPTH, PG_INT_MAX, refineDateText, safeString, textProblem } from "@/lib/input/rules";
+import { DecisionInputsSchema } from "@/lib/impact/inputs";
 import { appendAuditEvents, DuplicateAuditEventError, type AuditEventInput } from "./record";
 
 // The contract of POST /api/v1/audit-events (what MCP servers send, usually
@@ -53,6 +54,8 @@ export const IngestEventSchema = z.strictObject({
       else if (JSON.stringify(value).length > MAX_DETAILS_BYTES) ctx.addIssue({ code: "custom", message: `details must serialize to at most ${MAX_DETAILS_BYTES / 1024} KiB` });
     })
     .nullish(),
+  // What deciding the call again needs; see lib/impact/decision-inputs.ts.
+  inputs: DecisionInputsSchema.nullish(),
 });
 
 export const IngestBodySchema = z.object({ events: z.array(z.unknown(), 'Send {"events": [...]}.') }, 'Send {"events": [...]}.');
@@ -108,6 +111,7 @@ export async function ingestAuditEvents(db: Db, key: IngestingKey, events: unkno
         requestId: event.requestId || null,
         ip: event.ip ?? null,
         details: event.details ?? null,
+        inputs: event.inputs ?? null,
       },
     });
   });

@@ -24,6 +24,8 @@ export type AuditEventInput = {
   requestId?: string | null;
   ip?: string | null;
   details?: Record<string, unknown> | null;
+  /** What deciding the call again needs: {scopes, roles, claims}. */
+  inputs?: Record<string, unknown> | null;
 };
 
 /** Who performed an admin mutation, as the audit trail names them. */
@@ -163,6 +165,7 @@ function prepare(input: AuditEventInput): PreparedEvent {
     requestId: input.requestId ?? null,
     ip: input.ip ?? null,
     details: input.details ? redactSecrets(input.details) : null,
+    inputs: input.inputs ? redactSecrets(input.inputs) : null,
   };
   const [canonicalBeforeChain, canonicalAfterChain] = auditEventCanonicalParts(fields);
   return { id: fields.id, explicitId: Boolean(input.id), canonicalBeforeChain, canonicalAfterChain };
@@ -180,15 +183,15 @@ async function insertRows(sql: Sql, rows: string[]): Promise<number> {
   const [result] = await sql<{ inserted: number }>(
     `WITH inserted AS (
        INSERT INTO "AuditEvent" ("id", "chain", "ts", "environmentId", "source", "actor", "actorLabel", "clientId", "server", "tool", "action", "target",
-                                 "decision", "reason", "configVersion", "requestId", "ip", "details", "prevHash", "hash")
+                                 "decision", "reason", "configVersion", "requestId", "ip", "details", "inputs", "prevHash", "hash")
        SELECT "id", "chain", "ts", "environmentId", "source", "actor", "actorLabel", "clientId", "server", "tool", "action", "target",
-              "decision", "reason", "configVersion", "requestId", "ip", "details", "prevHash", "hash"
+              "decision", "reason", "configVersion", "requestId", "ip", "details", "inputs", "prevHash", "hash"
        FROM ROWS FROM (json_to_recordset($1::json) AS (
          "id" uuid, "chain" text, "ts" timestamptz, "environmentId" uuid, "source" "AuditSource", "actor" text, "actorLabel" text, "clientId" text,
          "server" text, "tool" text, "action" text, "target" text, "decision" "AuditDecision", "reason" text, "configVersion" int4, "requestId" text,
-         "ip" text, "details" jsonb, "prevHash" text, "hash" text
+         "ip" text, "details" jsonb, "inputs" jsonb, "prevHash" text, "hash" text
        )) WITH ORDINALITY AS row ("id", "chain", "ts", "environmentId", "source", "actor", "actorLabel", "clientId", "server", "tool", "action", "target",
-                                 "decision", "reason", "configVersion", "requestId", "ip", "details", "prevHash", "hash", "position")
+                                 "decision", "reason", "configVersion", "requestId", "ip", "details", "inputs", "prevHash", "hash", "position")
        ORDER BY "position"
        ON CONFLICT ("id") DO NOTHING
        RETURNING 1

@@ -3,7 +3,7 @@ import { promisify } from "node:util";
 import { gzip as gzipCallback } from "node:zlib";
 import { v7 as uuidv7 } from "uuid";
 import { redactSecrets } from "../../lib/audit/redact";
-import { auditEventProblem } from "./audit-event-rules";
+import { auditEventProblem, recordableInputs } from "./audit-event-rules";
 import { backoffDelay, DEFAULT_BACKOFF, isRetryableStatus, parseRetryAfter, type BackoffOptions } from "./backoff";
 import type { WardenDecision } from "./client";
 import { consoleLogger, type WardenLogger } from "./logger";
@@ -30,6 +30,8 @@ export type AuditEvent = {
   requestId: string | null;
   ip: string | null;
   details?: Record<string, unknown>;
+  /** What deciding the call again needs: the token's scopes, roles given, and only the claims the role mappings read. */
+  inputs?: { scopes: string[]; roles: string[]; claims: Record<string, string | string[]> };
 };
 
 export type AuditEventInput = Omit<AuditEvent, "id" | "ts" | "source" | "clientId" | "server" | "tool" | "reason" | "configVersion" | "requestId" | "ip"> &
@@ -203,6 +205,7 @@ export class AuditReporter {
       requestId: input.requestId ?? null,
       ip: input.ip ?? null,
       details: { message: input.decision.message, matchedRoles: input.decision.matchedRoles, ...(input.decision.grant ? { grant: input.decision.grant } : {}), ...input.details },
+      ...(recordableInputs(input.decision.inputs) ? { inputs: redactSecrets(input.decision.inputs) } : {}),
     });
   }
 

@@ -1,0 +1,54 @@
+// Pure and import-free (types aside), like decide.ts: the SDK records these
+// inputs inside an MCP server, and the dashboard replays them.
+import type { ClaimValue, DecisionRequest, PolicyRole } from "../policy/types";
+
+/**
+ * What an audit event records so that its decision can be made again: the
+ * token's scopes, the role names the caller resolved itself, and the values
+ * of only those claims that the environment's role mappings read. Nothing
+ * else from the token: the subject and client are already columns, and every
+ * other claim stays with the MCP server.
+ */
+export type DecisionInputs = {
+  scopes: string[];
+  roles: string[];
+  claims: Record<string, ClaimValue>;
+};
+
+/** The claim names that some role mapping reads: the only claims worth recording. */
+export function mappedClaimNames(roles: readonly PolicyRole[]): string[] {
+  return [...new Set(roles.map((role) => role.claimName))].sort();
+}
+
+/**
+ * The inputs of a decision, keeping from the claims only those a role mapping
+ * of this config reads. Sorted and de-duplicated, so the same token always
+ * records the same value and identical inputs group together.
+ */
+export function decisionInputsOf(roles: readonly PolicyRole[], request: Pick<DecisionRequest, "scopes" | "roles" | "claims">): DecisionInputs {
+  const claims: Record<string, ClaimValue> = {};
+  for (const name of mappedClaimNames(roles)) {
+    if (!request.claims || !Object.prototype.hasOwnProperty.call(request.claims, name)) continue;
+    const value = request.claims[name]!;
+    claims[name] = Array.isArray(value) ? [...new Set(value)].sort() : value;
+  }
+  return { scopes: [...new Set(request.scopes)].sort(), roles: [...new Set(request.roles ?? [])].sort(), claims };
+}
+
+
+/** The bounds Warden's ingest holds inputs to (lib/impact/inputs.ts): past them, a producer records none. */
+export const MAX_INPUT_ITEMS = 256;
+export const MAX_INPUT_CLAIMS = 32;
+export const MAX_INPUTS_BYTES = 8 * 1024;
+
+/**
+ * Whether these inputs fit the bounds. A token with an outsized claim must not
+ * cost its audit event: the producer then records the event without inputs
+ * (counted as not replayable), rather than have Warden refuse it.
+ */
+export function inputsWithinBounds(inputs: DecisionInputs): boolean {
+  const claims = Object.values(inputs.claims);
+  if (inputs.scopes.length > MAX_INPUT_ITEMS || inputs.roles.length > MAX_INPUT_ITEMS || claims.length > MAX_INPUT_CLAIMS) return false;
+  if (claims.some((value) => Array.isArray(value) && value.length > MAX_INPUT_ITEMS)) return false;
+  return JSON.stringify(inputs).length <= MAX_INPUTS_BYTES;
+}
