@@ -52,3 +52,8 @@ export function inputsWithinBounds(inputs: DecisionInputs): boolean {
   if (claims.some((value) => Array.isArray(value) && value.length > MAX_INPUT_ITEMS)) return false;
   return JSON.stringify(inputs).length <= MAX_INPUTS_BYTES;
 }
+
+/** The decision request that recorded inputs stand for. */
+export function requestFromInputs(event: { subject: string; clientId: string | null; server: string; tool: string }, inputs: DecisionInputs): DecisionRequest {
+  return { subject: event.subject, clientId: event.clientId ?? "", server: event.server, tool: event.tool, scopes: inputs.scopes, roles: inputs.roles, claims: inputs.claims };
+}

@@ -1,9 +1,8 @@
 import { z } from "zod";
 import { safeString } from "@/lib/input/rules";
-import type { DecisionRequest } from "@/lib/policy/types";
-import { MAX_INPUT_CLAIMS as MAX_CLAIMS, MAX_INPUT_ITEMS as MAX_ITEMS, MAX_INPUTS_BYTES, type DecisionInputs } from "./decision-inputs";
+import { MAX_INPUT_CLAIMS as MAX_CLAIMS, MAX_INPUT_ITEMS as MAX_ITEMS, MAX_INPUTS_BYTES } from "./decision-inputs";
 
-export { decisionInputsOf, inputsWithinBounds, mappedClaimNames, type DecisionInputs } from "./decision-inputs";
+export { decisionInputsOf, inputsWithinBounds, mappedClaimNames, requestFromInputs, type DecisionInputs } from "./decision-inputs";
 
 const item = safeString().max(256, "keep each value under 256 characters");
 
@@ -22,8 +21,3 @@ export const DecisionInputsSchema = z
       .refine((claims) => Object.keys(claims).length <= MAX_CLAIMS, `inputs.claims holds at most ${MAX_CLAIMS} claims`),
   })
   .refine((inputs) => JSON.stringify(inputs).length <= MAX_INPUTS_BYTES, `inputs must serialize to at most ${MAX_INPUTS_BYTES / 1024} KiB`);
-
-/** The decision request that recorded inputs stand for. */
-export function requestFromInputs(event: { subject: string; clientId: string | null; server: string; tool: string }, inputs: DecisionInputs): DecisionRequest {
-  return { subject: event.subject, clientId: event.clientId ?? "", server: event.server, tool: event.tool, scopes: inputs.scopes, roles: inputs.roles, claims: inputs.claims };
-}
