@@ -12,6 +12,7 @@ import { runtimeSigner } from "@/lib/config/runtime";
 import { getDb } from "@/lib/db/client";
 import { DomainError } from "@/lib/errors";
 import { findEnvironment } from "@/lib/environments/environments";
+import { draftImpact, impactSummary, ImpactWindowSchema, lossSentence } from "@/lib/impact/impact";
 
 const EnvironmentKeySchema = z.string().regex(/^[a-z0-9-]{1,32}$/);
 
@@ -21,12 +22,35 @@ async function context(environmentKey: string, admin: { id: string; email: strin
   return { environment, actor: { id: admin.id, email: admin.email, ip: clientIpFrom(await headers()) } };
 }
 
+const PublishDraftSchema = PublishSchema.extend({
+  environment: EnvironmentKeySchema,
+  days: ImpactWindowSchema,
+  /** The admin saw how many calls would now be refused and publishes anyway. */
+  confirmLosses: z.boolean().default(false),
+});
+
+export type PublishOutcome =
+  | { published: true; version: number }
+  | { published: false; confirm: { sentence: string; calls: number; subjects: number; days: number } };
+
+/**
+ * Publishes the draft, unless it would refuse calls that the live version
+ * allowed in the recent window and the admin has not confirmed that: the
+ * replay runs here, on what is actually published, whatever the page showed.
+ */
 export async function publishConfigAction(input: unknown) {
-  return runAdminAction("ADMIN", PublishSchema.extend({ environment: EnvironmentKeySchema }), input, async (admin, data) => {
+  return runAdminAction("ADMIN", PublishDraftSchema, input, async (admin, data): Promise<PublishOutcome> => {
     const { environment, actor } = await context(data.environment, admin);
-    const version = await publishConfig(getDb(), actor, environment.id, data, await runtimeSigner(getDb()));
+    const impact = await draftImpact(getDb(), environment.id, { days: data.days });
+    const sentence = lossSentence(impact);
+    if (sentence && !data.confirmLosses) {
+      return { published: false, confirm: { sentence, calls: impact.loses.calls, subjects: impact.loses.subjects, days: impact.window.days } };
+    }
+    const version = await publishConfig(getDb(), actor, environment.id, data, await runtimeSigner(getDb()), {
+      impact: { ...impactSummary(impact), confirmedLosses: Boolean(sentence) },
+    });
     revalidatePath(`/${data.environment}/config`);
-    return { version: version.version };
+    return { published: true, version: version.version };
   });
 }
 
