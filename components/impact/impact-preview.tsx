@@ -15,7 +15,7 @@ const WINDOWS = [1, 7, 14, 30] as const;
 
 type ApiReport = ImpactReport & { summary: string | null };
 type State =
-  | { kind: "running"; progress: ImpactProgress | null }
+  | { kind: "running"; progress: ImpactProgress | null; started: number }
   | { kind: "done"; report: ApiReport }
   | { kind: "cancelled" }
   | { kind: "error"; message: string };
@@ -31,7 +31,7 @@ const plural = (count: number, one: string, many = `${one}s`) => `${number(count
 export function ImpactPreview({ environment }: { environment: string }) {
   const [days, setDays] = useState<number>(7);
   // It starts at once: the page asks for it by showing it (a new draft remounts it).
-  const [state, setState] = useState<State>({ kind: "running", progress: null });
+  const [state, setState] = useState<State>(() => ({ kind: "running", progress: null, started: Date.now() }));
   const controller = useRef<AbortController | null>(null);
 
   // Streams one replay into the state; the caller has shown it as running.
@@ -62,7 +62,7 @@ export function ImpactPreview({ environment }: { environment: string }) {
           while ((newline = buffer.indexOf("\n")) >= 0) {
             const line = JSON.parse(buffer.slice(0, newline)) as { type: "progress" } & ImpactProgress | { type: "report"; report: ApiReport } | { type: "error"; error: string };
             buffer = buffer.slice(newline + 1);
-            if (line.type === "progress") setState({ kind: "running", progress: line });
+            if (line.type === "progress") setState((previous) => ({ kind: "running", progress: line, started: previous.kind === "running" ? previous.started : Date.now() }));
             else if (line.type === "report") setState({ kind: "done", report: line.report });
             else setState({ kind: "error", message: line.error });
           }
@@ -76,7 +76,7 @@ export function ImpactPreview({ environment }: { environment: string }) {
   );
 
   const run = (windowDays: number) => {
-    setState({ kind: "running", progress: null });
+    setState({ kind: "running", progress: null, started: Date.now() });
     void stream(windowDays);
   };
 
@@ -116,18 +116,12 @@ export function ImpactPreview({ environment }: { environment: string }) {
       </div>
       {state.kind === "running" ? (
         <div role="status" aria-live="polite" className="flex flex-wrap items-center gap-3 text-sm">
-          <progress
-            className="h-2 w-40"
-            aria-label="Replay progress"
-            max={state.progress?.stage === "grouping" ? state.progress.days : 1}
-            value={state.progress?.stage === "grouping" ? state.progress.day : state.progress?.stage === "deciding" ? 1 : 0}
-          />
+          <progress className="h-2 w-40" aria-label="Replay progress" max={2} value={state.progress?.stage === "deciding" ? 1.5 : undefined} />
           <span>
-            {state.progress === null
-              ? "Replaying recent traffic against the draft…"
-              : state.progress.stage === "grouping"
-                ? `Reading day ${state.progress.day} of ${state.progress.days} (${plural(state.progress.calls, "call")} so far)…`
-                : `Deciding ${plural(state.progress.groups, "distinct caller input", "distinct caller inputs")} twice…`}
+            {state.progress?.stage === "deciding"
+              ? `Step 2 of 2: deciding ${plural(state.progress.groups, "distinct caller input", "distinct caller inputs")} (${plural(state.progress.calls, "call")}) under both configs…`
+              : `Step 1 of 2: reading and grouping the calls of the last ${plural(days, "day")}…`}{" "}
+            <Elapsed since={state.started} />
           </span>
           <Button size="sm" variant="secondary" onClick={() => controller.current?.abort()}>
             Cancel
@@ -248,4 +242,15 @@ function FlipSection({ environment, id, title, tone, summary, groups }: { enviro
       </ul>
     </section>
   );
+}
+
+/** Seconds since the replay started, so a long one visibly moves. */
+function Elapsed({ since }: { since: number }) {
+  const [now, setNow] = useState(since);
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1_000);
+    return () => clearInterval(timer);
+  }, []);
+  const seconds = Math.max(0, Math.floor((now - since) / 1_000));
+  return seconds >= 1 ? <span className="tabular-nums text-muted-foreground">({seconds} s)</span> : null;
 }

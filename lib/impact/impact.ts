@@ -40,9 +40,12 @@ export type ImpactReport = {
   loses: FlipTotals;
   gains: FlipTotals;
   durationMs: number;
+  /** Where the time went: loading both configs, the grouping query, deciding. */
+  timings: { configsMs: number; groupingMs: number; decidingMs: number };
 };
 
-export type ImpactProgress = { stage: "grouping"; day: number; days: number; calls: number } | { stage: "deciding"; groups: number };
+/** Where a replay is: reading and grouping the window in the database, then deciding each group under both configs. */
+export type ImpactProgress = { stage: "grouping" } | { stage: "deciding"; groups: number; calls: number };
 
 type ImpactOptions = {
   days?: number;
@@ -74,9 +77,8 @@ export async function draftImpact(db: Db, environmentId: string, options: Impact
 /**
  * Replays the window's tool calls against the live config and against a
  * candidate (the draft, an import plan, a promotion), and reports the flips.
- * Identical decision inputs are grouped in SQL first, a day at a time (so the
- * caller sees progress and can cancel between days), then merged and decided
- * once per config.
+ * Identical decision inputs are grouped in SQL first, in one statement the
+ * caller can cancel, then decided once per config.
  */
 export async function configImpact(
   db: Db,
@@ -93,9 +95,11 @@ export async function configImpact(
   const before: PolicySnapshot = live ? { ...live.config.policy, version: live.version } : EMPTY_POLICY(candidate.config.environment);
   const after: PolicySnapshot = { ...candidate.config.policy, version: null };
   const unchanged = live?.contentHash === candidateHash;
+  const configsDone = performance.now();
 
-  const grouped = await groupWindow(db, environmentId, from, to, days, options);
-  options.onProgress?.({ stage: "deciding", groups: grouped.groups.length });
+  const grouped = await groupWindow(db, environmentId, from, to, options);
+  const groupingDone = performance.now();
+  options.onProgress?.({ stage: "deciding", groups: grouped.groups.length, calls: grouped.calls });
   // Against itself nothing can flip; deciding anyway would only cost time.
   const outcome = replayGroups(before, unchanged ? before : after, unchanged ? [] : grouped.groups);
   return {
@@ -115,6 +119,7 @@ export async function configImpact(
     loses: outcome.loses,
     gains: outcome.gains,
     durationMs: Math.round(performance.now() - started),
+    timings: { configsMs: Math.round(configsDone - started), groupingMs: Math.round(groupingDone - configsDone), decidingMs: Math.round(performance.now() - groupingDone) },
   };
 }
 
@@ -134,42 +139,43 @@ export const GROUP_SQL = `
     AND "source" = 'mcp' AND "decision" IN ('allow', 'deny') AND "server" IS NOT NULL AND "tool" IS NOT NULL
   GROUP BY "actor", "clientId", "server", "tool", "inputs"`;
 
-async function groupWindow(db: Db, environmentId: string, from: Date, to: Date, days: number, options: ImpactOptions) {
-  const merged = new Map<string, ReplayGroup>();
+async function groupWindow(db: Db, environmentId: string, from: Date, to: Date, options: ImpactOptions) {
+  const merged: ReplayGroup[] = [];
   let calls = 0;
   let replayableCalls = 0;
-  const slices = Math.max(1, Math.min(days, Math.ceil((to.getTime() - from.getTime()) / 86_400_000)));
-  const step = (to.getTime() - from.getTime()) / slices;
+  if (options.signal?.aborted) throw new ImpactCancelled();
+  options.onProgress?.({ stage: "grouping" });
   await withSqlTransaction(
     db,
     async (sql: Sql) => {
-      // A read-only snapshot, so the days add up to one consistent window; enough memory to aggregate in a hash.
-      await sql(`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`);
+      // Read-only, with enough memory to aggregate in a hash rather than by sorting on disk.
+      await sql(`SET TRANSACTION READ ONLY`);
       await sql(`SET LOCAL work_mem = '64MB'`);
-      for (let slice = 0; slice < slices; slice++) {
+      // One statement for the whole window: slicing it (for finer progress) cost more than the statement itself.
+      // Cancelling asks the server to stop the statement, from another connection.
+      const [backend] = await sql<{ pid: number }>(`SELECT pg_backend_pid() AS "pid"`);
+      const cancel = () => void db.$queryRawUnsafe(`SELECT pg_cancel_backend($1)`, backend!.pid).catch(() => undefined);
+      options.signal?.addEventListener("abort", cancel, { once: true });
+      let rows: GroupRow[];
+      try {
+        rows = await sql<GroupRow>(GROUP_SQL, [environmentId, from, to]);
+      } catch (error) {
         if (options.signal?.aborted) throw new ImpactCancelled();
-        const sliceFrom = new Date(from.getTime() + step * slice);
-        const sliceTo = slice === slices - 1 ? to : new Date(from.getTime() + step * (slice + 1));
-        const rows = await sql<GroupRow>(GROUP_SQL, [environmentId, sliceFrom, sliceTo]);
-        for (const row of rows) {
-          calls += row.calls;
-          if (row.inputs === null) continue;
-          replayableCalls += row.calls;
-          const key = `${row.subject}\u0000${row.clientId ?? ""}\u0000${row.server}\u0000${row.tool}\u0000${row.inputs}`;
-          const held = merged.get(key);
-          if (held) {
-            held.calls += row.calls;
-            if (row.lastSeen > held.lastSeen) held.lastSeen = row.lastSeen;
-          } else {
-            merged.set(key, { subject: row.subject, clientId: row.clientId, server: row.server, tool: row.tool, inputs: normaliseInputs(JSON.parse(row.inputs)), calls: row.calls, lastSeen: row.lastSeen });
-          }
-        }
-        options.onProgress?.({ stage: "grouping", day: slice + 1, days: slices, calls });
+        throw error;
+      } finally {
+        options.signal?.removeEventListener("abort", cancel);
+      }
+      for (const row of rows) {
+        calls += row.calls;
+        if (row.inputs === null) continue;
+        replayableCalls += row.calls;
+        merged.push({ subject: row.subject, clientId: row.clientId, server: row.server, tool: row.tool, inputs: normaliseInputs(JSON.parse(row.inputs)), inputsKey: row.inputs, calls: row.calls, lastSeen: row.lastSeen });
       }
     },
     { statementTimeoutMs: 60_000 },
   );
-  return { groups: [...merged.values()], calls, replayableCalls };
+  if (options.signal?.aborted) throw new ImpactCancelled();
+  return { groups: merged, calls, replayableCalls };
 }
 
 // Stored inputs passed the ingest schema; read them defensively all the same.

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { decide } from "@/lib/policy/decide";
 import type { PolicySnapshot } from "@/lib/policy/types";
 import { decisionInputsOf, requestFromInputs, type DecisionInputs } from "./inputs";
-import { replayGroups, type ReplayGroup } from "./replay";
+import { narrower, replayGroups, type ReplayGroup } from "./replay";
 
 const SERVERS = ["sales", "ops"];
 const TOOLS = ["read", "refund", "export"];
@@ -114,6 +114,16 @@ describe("replaying traffic against a config", () => {
         expect(outcome.losesAccess.reduce((sum, flip) => sum + flip.calls, 0)).toBe(expected.loses.calls);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it("decides with a snapshot cut down to the tool, its grants and the client exactly as with the whole snapshot", () => {
+    fc.assert(
+      fc.property(snapshot, event, (config, item) => {
+        const request = requestFromInputs(item, item.inputs);
+        expect(decide(narrower(config)(item.server, item.tool, request.clientId), request)).toEqual(decide(config, request));
+      }),
+      { numRuns: 500 },
     );
   });
 

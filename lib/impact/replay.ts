@@ -3,7 +3,7 @@
 // of identical inputs once per config, so the work grows with the number of
 // distinct callers, not with the traffic.
 import { decide } from "../policy/decide";
-import type { DecisionReason, PolicySnapshot } from "../policy/types";
+import type { Decision, DecisionReason, PolicySnapshot } from "../policy/types";
 import { requestFromInputs, type DecisionInputs } from "./decision-inputs";
 
 /** Calls with identical decision inputs: the same subject, client, server, tool, scopes, roles and mapped claims. */
@@ -15,6 +15,8 @@ export type ReplayGroup = {
   inputs: DecisionInputs;
   calls: number;
   lastSeen: Date;
+  /** The inputs as one string, equal for equal inputs (the stored JSON text); computed when absent. */
+  inputsKey?: string;
 };
 
 export type FlipDirection = "loses" | "gains";
@@ -65,18 +67,27 @@ export const MAX_ENTRIES_PER_GROUP = 50;
 export function replayGroups(before: PolicySnapshot, after: PolicySnapshot, groups: Iterable<ReplayGroup>): ReplayOutcome {
   type Acc = { group: Omit<FlipGroup, "entries" | "moreEntries" | "lastSeen" | "subjects" | "clients" | "oldReasons">; lastSeen: number; subjects: Set<string>; clients: Set<string>; oldReasons: Set<DecisionReason>; entries: FlipEntry[] };
   const flips = new Map<string, Acc>();
+  const decided = new Map<string, { old: Decision; now: Decision }>();
+  const narrowBefore = narrower(before);
+  const narrowAfter = narrower(after);
   let replayedCalls = 0;
   let replayedGroups = 0;
   for (const group of groups) {
     replayedCalls += group.calls;
     replayedGroups += 1;
-    const request = requestFromInputs(group, group.inputs);
-    const old = decide(before, request);
-    const now = decide(after, request);
+    // The subject is recorded, never used to decide: callers with the same client, tool and token share one pair of decisions.
+    const key = `${group.clientId ?? ""}\u0000${group.server}\u0000${group.tool}\u0000${group.inputsKey ?? JSON.stringify(group.inputs)}`;
+    let pair = decided.get(key);
+    if (!pair) {
+      const request = requestFromInputs(group, group.inputs);
+      pair = { old: decide(narrowBefore(group.server, group.tool, request.clientId), request), now: decide(narrowAfter(group.server, group.tool, request.clientId), request) };
+      decided.set(key, pair);
+    }
+    const { old, now } = pair;
     if (old.decision === now.decision) continue;
     const direction: FlipDirection = now.decision === "deny" ? "loses" : "gains";
-    const key = `${direction}\u0000${group.server}\u0000${group.tool}\u0000${now.reason}`;
-    let acc = flips.get(key);
+    const flipKey = `${direction}\u0000${group.server}\u0000${group.tool}\u0000${now.reason}`;
+    let acc = flips.get(flipKey);
     if (!acc) {
       acc = {
         group: { direction, server: group.server, tool: group.tool, newReason: now.reason, calls: 0 },
@@ -86,7 +97,7 @@ export function replayGroups(before: PolicySnapshot, after: PolicySnapshot, grou
         oldReasons: new Set(),
         entries: [],
       };
-      flips.set(key, acc);
+      flips.set(flipKey, acc);
     }
     acc.group.calls += group.calls;
     acc.lastSeen = Math.max(acc.lastSeen, group.lastSeen.getTime());
@@ -123,6 +134,39 @@ export function replayGroups(before: PolicySnapshot, after: PolicySnapshot, grou
   const losesAccess = finished.filter((group) => group.direction === "loses").sort(order);
   const gainsAccess = finished.filter((group) => group.direction === "gains").sort(order);
   return { losesAccess, gainsAccess, loses: totals(losesAccess), gains: totals(gainsAccess), replayedCalls, replayedGroups };
+}
+
+/**
+ * decide() looks at the named tool, the grants of that tool, the caller's
+ * client and every role, and at nothing else: a snapshot cut down to those
+ * decides exactly as the whole one does (the property tests hold it to that),
+ * and costs a few lookups instead of scans over every tool, grant and client.
+ */
+export function narrower(snapshot: PolicySnapshot): (server: string, tool: string, clientId: string) => PolicySnapshot {
+  const tools = new Map<string, PolicySnapshot["tools"]>();
+  for (const item of snapshot.tools) {
+    const key = `${item.server}\u0000${item.name}`;
+    // decide() takes the first match; keep them all, in order, so a duplicate would read the same.
+    tools.set(key, [...(tools.get(key) ?? []), item]);
+  }
+  const grants = new Map<string, PolicySnapshot["grants"]>();
+  for (const grant of snapshot.grants) {
+    const key = `${grant.server}\u0000${grant.tool}`;
+    grants.set(key, [...(grants.get(key) ?? []), grant]);
+  }
+  const clients = new Map<string, PolicySnapshot["clients"]>();
+  for (const client of snapshot.clients) clients.set(client.clientId, [...(clients.get(client.clientId) ?? []), client]);
+  const cache = new Map<string, PolicySnapshot>();
+  return (server, tool, clientId) => {
+    const toolKey = `${server}\u0000${tool}`;
+    const key = `${toolKey}\u0000${clientId}`;
+    let narrowed = cache.get(key);
+    if (!narrowed) {
+      narrowed = { ...snapshot, tools: tools.get(toolKey) ?? [], grants: grants.get(toolKey) ?? [], clients: clients.get(clientId) ?? [] };
+      cache.set(key, narrowed);
+    }
+    return narrowed;
+  };
 }
 
 function totals(groups: FlipGroup[]): FlipTotals {
