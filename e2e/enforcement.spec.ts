@@ -98,7 +98,12 @@ async function toggleGrant(page: Page, tool: string, granted: boolean) {
 async function publish(page: Page, version: number) {
   await page.goto(`${warden.url}/dev/config`);
   await page.getByRole("button", { name: `Publish version ${version} to Development` }).click();
-  await expect(page.getByRole("status").filter({ hasText: `Version ${version} is live in Development.` })).toBeVisible();
+  // A draft that refuses calls allowed in recent traffic asks first (e2e/impact.spec.ts covers that).
+  const live = page.getByRole("status").filter({ hasText: `Version ${version} is live in Development.` });
+  const confirm = page.getByRole("dialog", { name: `Publish version ${version} anyway?` });
+  await expect(live.or(confirm)).toBeVisible();
+  if (await confirm.isVisible()) await confirm.getByRole("button", { name: "Publish and refuse these calls" }).click();
+  await expect(live).toBeVisible();
 }
 
 /** The agent: the official MCP client with a fresh access token for this server. */
