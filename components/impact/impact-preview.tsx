@@ -25,14 +25,18 @@ const plural = (count: number, one: string, many = `${one}s`) => `${number(count
 
 /**
  * Replays the recent window's tool calls against the live config and the
- * draft, streaming progress from POST /api/v1/decisions/impact, and shows who
+ * draft (or an import or promotion, as published after it), streaming progress from POST /api/v1/decisions/impact, and shows who
  * would lose and who would gain access. Runs when shown; cancellable.
  */
-export function ImpactPreview({ environment }: { environment: string }) {
+export type ImpactSource = { kind: "file"; format: "json" | "yaml"; text: string } | { kind: "promotion"; from: string };
+
+export function ImpactPreview({ environment, source }: { environment: string; source?: ImpactSource }) {
   const [days, setDays] = useState<number>(7);
   // It starts at once: the page asks for it by showing it (a new draft remounts it).
   const [state, setState] = useState<State>(() => ({ kind: "running", progress: null, started: Date.now() }));
   const controller = useRef<AbortController | null>(null);
+  // The question is fixed for the life of the component (a new plan or draft remounts it), whatever the parent re-renders.
+  const question = useRef(source);
 
   // Streams one replay into the state; the caller has shown it as running.
   const stream = useCallback(
@@ -44,7 +48,7 @@ export function ImpactPreview({ environment }: { environment: string }) {
         const response = await fetch("/api/v1/decisions/impact", {
           method: "POST",
           headers: { "Content-Type": "application/json", Accept: "application/x-ndjson" },
-          body: JSON.stringify({ environment, days: windowDays }),
+          body: JSON.stringify({ environment, days: windowDays, ...(question.current ? { source: question.current } : {}) }),
           signal: abort.signal,
         });
         if (!response.ok || !response.body) {
@@ -155,7 +159,7 @@ function ImpactResult({ environment, report }: { environment: string; report: Ap
   return (
     <div className="space-y-4 text-sm">
       <p className="text-muted-foreground">
-        Replayed {plural(traffic.replayedCalls, "call")} of the last {plural(report.window.days, "day")} against {against} and the draft.
+        Replayed {plural(traffic.replayedCalls, "call")} of the last {plural(report.window.days, "day")} against {against} and {report.candidate.label}.
         {traffic.notReplayableCalls > 0
           ? ` ${plural(traffic.notReplayableCalls, "call was", "calls were")} reported without decision inputs (an older SDK) and ${traffic.notReplayableCalls === 1 ? "is" : "are"} not replayable: not counted below.`
           : ""}

@@ -8,7 +8,9 @@ import { encryptionKeyFrom } from "@/lib/crypto/encryption";
 import { describeEachDatabase } from "@/lib/db/test-harness";
 import { decide } from "@/lib/policy/decide";
 import { buildPublishedConfig } from "@/lib/config/snapshot";
-import { draftImpact, lossSentence } from "./impact";
+import { configImpact, draftImpact, lossSentence } from "./impact";
+import { importedConfig } from "./candidate";
+import { exportPolicy } from "@/lib/policy-io/document";
 import { requestFromInputs, type DecisionInputs } from "./inputs";
 
 const encryptionKey = encryptionKeyFrom("test-only encryption key, 32+ characters long");
@@ -97,6 +99,20 @@ describeEachDatabase("the impact of a draft on recent traffic", (t) => {
       if (before === "deny" && after === "allow") gains++;
     }
     expect({ loses, gains }).toEqual({ loses: impact.loses.calls, gains: impact.gains.calls });
+  });
+
+  it("previews an import: the environment's own export changes nothing, a file without a grant loses its callers", async () => {
+    const { environment } = await seed();
+    await report(environment.id, [{ actor: "fiona", tool: "refund", decision: "allow", inputs: finance }]);
+    const own = await exportPolicy(t.db, environment.id);
+    expect((await importedConfig(t.db, environment.id, own)).policy).toEqual((await buildPublishedConfig(t.db, environment.id)).policy);
+    const same = await configImpact(t.db, environment.id, { label: "the import", config: await importedConfig(t.db, environment.id, own) });
+    expect(same).toMatchObject({ unchanged: true, losesAccess: [] });
+
+    const withoutRefund = { ...own, roles: own.roles.map((role) => ({ ...role, grants: role.grants.filter((grant) => grant.tool !== "refund") })) };
+    const impact = await configImpact(t.db, environment.id, { label: "the import", config: await importedConfig(t.db, environment.id, withoutRefund) });
+    expect(impact.losesAccess).toMatchObject([{ tool: "refund", subjects: ["fiona"], calls: 1, newReason: "no_grant" }]);
+    expect(impact.candidate.label).toBe("the import");
   });
 
   it("refuses inputs that break the input rules, naming the field", async () => {

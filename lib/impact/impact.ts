@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { withSqlTransaction, type Db, type Sql } from "@/lib/db/client";
 import { buildPublishedConfig, configContentHash, type PublishedConfig } from "@/lib/config/snapshot";
+import { canonicalJson } from "@/lib/crypto/canonical-json";
 import type { PolicySnapshot } from "@/lib/policy/types";
 import type { DecisionInputs } from "./decision-inputs";
 import { replayGroups, type FlipGroup, type FlipTotals, type ReplayGroup } from "./replay";
@@ -23,7 +24,7 @@ export type ImpactReport = {
   live: { version: number; contentHash: string } | null;
   /** The config it is replayed against second. */
   candidate: { label: string; contentHash: string };
-  /** The two configs are the same: nothing can flip. */
+  /** The two configs hold the same policy: nothing can flip. */
   unchanged: boolean;
   traffic: {
     /** Tool calls reported in the window. */
@@ -94,7 +95,8 @@ export async function configImpact(
   const candidateHash = configContentHash(candidate.config);
   const before: PolicySnapshot = live ? { ...live.config.policy, version: live.version } : EMPTY_POLICY(candidate.config.environment);
   const after: PolicySnapshot = { ...candidate.config.policy, version: null };
-  const unchanged = live?.contentHash === candidateHash;
+  // The policy is what decides; a change elsewhere (a server's description) cannot flip a call.
+  const unchanged = live !== null && canonicalJson({ ...live.config.policy, version: null }) === canonicalJson({ ...candidate.config.policy, version: null });
   const configsDone = performance.now();
 
   const grouped = await groupWindow(db, environmentId, from, to, options);
