@@ -164,7 +164,7 @@ test("traffic from the reference server is recorded with its decision inputs, an
   const client = new pg.Client({ connectionString: database.url });
   await client.connect();
   try {
-    const { rows } = await client.query(`SELECT "inputs" FROM "AuditEvent" WHERE "actor" = $1 AND "tool" = 'get_invoice' LIMIT 1`, [ALICE]);
+    const { rows } = await client.query(`SELECT "inputs" FROM "AuditEvent" WHERE "actor" = $1 AND "tool" = 'get_invoice' AND "decision" = 'allow' LIMIT 1`, [ALICE]);
     expect(rows[0].inputs).toEqual({ scopes: ["tools:sales.read"], roles: [], claims: { groups: ["sales-analysts"] } });
   } finally {
     await client.end();
