@@ -8,7 +8,7 @@
  *
  *   npm run bench:impact-replay                          (10,000,000 events over 30 days)
  *   npm run bench:impact-replay -- --events 2000000      (a quicker run)
- *   options: --days-of-trail 30 --window 7 --rounds 3
+ *   options: --days-of-trail 30 --window 7 --rounds 3 --explain (print the grouping statement's plan)
  *
  * The fill, straight in SQL (INSERT … SELECT generate_series, in chunks, with
  * the secondary indexes re-created afterwards): 1,000 users skewed towards a
@@ -29,6 +29,7 @@ const { values } = parseArgs({
     "days-of-trail": { type: "string", default: "30" },
     window: { type: "string", default: "7" },
     rounds: { type: "string", default: "3" },
+    explain: { type: "boolean", default: false },
   },
 });
 const events = Number(values.events);
@@ -121,6 +122,10 @@ try {
     return { ms: performance.now() - t0, report };
   };
 
+  if (values.explain) {
+    const { rows } = await raw.query<{ "QUERY PLAN": string }>(`EXPLAIN (ANALYZE, BUFFERS) ${GROUP_SQL}`, [environment.id, windowFrom, now]);
+    console.log(rows.map((row) => row["QUERY PLAN"]).join("\n"));
+  }
   // Warm both once (caches, plans), then alternate A B A B A B.
   await baseline();
   const warm = await replay();
