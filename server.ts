@@ -25,6 +25,7 @@ import { createDataPlaneHandler } from "@/lib/data-plane/handler";
 import { fetchSettingsFromEnv } from "@/lib/clients/fetch-settings";
 import { recheckDueClients } from "@/lib/clients/recheck";
 import { applyAllAuditRetention } from "@/lib/audit/retention";
+import { checkReportedDecisions } from "@/lib/impact/reported-check";
 import { LOGO_CONTENT_SECURITY_POLICY, LOGO_ROUTE_PREFIX } from "@/lib/clients/logo";
 import { ensureSigningKey } from "@/lib/config/signing-keys";
 import { runtimeEncryptionKey, runtimeSigner } from "@/lib/config/runtime-signer";
@@ -135,12 +136,28 @@ async function main() {
 
   // Webhook deliveries (and audit streaming): every instance runs them; leases keep them from overlapping.
   const notifications = startNotificationWorkers({ db: getDb, encryptionKey: runtimeEncryptionKey, publicUrl, log });
+  // Re-decides what MCP servers report against the config version each event names; bounded per pass, one instance at a time.
+  const decisionCheckSeconds = Number(process.env.WARDEN_DECISION_CHECK_SECONDS ?? 15);
+  let decisionCheckRunning = false;
+  const decisionCheck =
+    decisionCheckSeconds > 0
+      ? setInterval(() => {
+          if (decisionCheckRunning) return;
+          decisionCheckRunning = true;
+          checkReportedDecisions(getDb())
+            .then((result) => result.flagged && log(`flagged ${result.flagged} reported decision(s) their config version would not have made`))
+            .catch((error: unknown) => console.error("[warden] reported-decision check failed", error))
+            .finally(() => (decisionCheckRunning = false));
+        }, decisionCheckSeconds * 1_000)
+      : undefined;
+  decisionCheck?.unref();
 
   const shutdown = async (signal: string) => {
     log(`${signal}: shutting down`);
     await notifications.stop();
     if (recheck) clearInterval(recheck);
     clearInterval(retention);
+    if (decisionCheck) clearInterval(decisionCheck);
     dataPlane.close();
     await dataPlane.flushInstanceReports().catch(() => undefined);
     server.close();

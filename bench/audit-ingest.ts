@@ -252,6 +252,7 @@ try {
             actorLabel: null,
             target: null,
             details: redactSecrets(event.details),
+            inputs: null,
           });
         }
       });

@@ -27,9 +27,32 @@ function Row({ label, children, href }: { label: string; children: React.ReactNo
 }
 
 /** One event in full: every field, its details as formatted JSON, its place in the hash chain, and links to what it names. */
-export function AuditEventDetail({ event, links, closeHref }: { event: AuditEvent; links: AuditEventLinks; closeHref: string }) {
+export function AuditEventDetail({
+  event,
+  links,
+  closeHref,
+  mismatch,
+}: {
+  event: AuditEvent;
+  links: AuditEventLinks;
+  closeHref: string;
+  /** Set when re-deciding this reported decision with its config version gave another answer. */
+  mismatch?: { expectedDecision: string; expectedReason: string; message: string; replayed: boolean } | null;
+}) {
   return (
     <section aria-label="Event detail" className="space-y-4 rounded-lg border bg-surface p-5">
+      {mismatch ? (
+        <div role="alert" className="rounded-md border border-destructive/40 bg-destructive/10 px-4 py-3 text-sm">
+          <p className="font-medium text-destructive">
+            Config v{event.configVersion} would not have made this decision: it would {mismatch.expectedDecision} ({mismatch.expectedReason}).
+          </p>
+          <p className="mt-1">{mismatch.message}</p>
+          <p className="mt-1 text-muted-foreground">
+            {mismatch.replayed ? "Decided again from the inputs the server recorded." : "The server recorded no inputs; no token at all would be allowed this call."} A
+            misconfigured MCP server, an outdated SDK or a compromised producer reports decisions like this.
+          </p>
+        </div>
+      ) : null}
       <div className="flex items-start justify-between gap-3">
         <div>
           <h2 className="font-medium">
@@ -82,6 +105,16 @@ export function AuditEventDetail({ event, links, closeHref }: { event: AuditEven
           <code className="text-xs">{event.prevHash ?? "none (start of the chain)"}</code>
         </Row>
       </dl>
+      {event.source === "mcp" && event.decision && event.decision !== "error" ? (
+        <div>
+          <h3 className="text-sm font-medium">Decision inputs</h3>
+          {event.inputs ? (
+            <pre className="mt-1 max-h-60 overflow-auto rounded-md bg-muted p-3 text-xs">{JSON.stringify(event.inputs, null, 2)}</pre>
+          ) : (
+            <p className="mt-1 text-sm text-muted-foreground">Not recorded (an older SDK): this call cannot be replayed against another config.</p>
+          )}
+        </div>
+      ) : null}
       <div>
         <h3 className="text-sm font-medium">Details</h3>
         <pre className="mt-1 max-h-80 overflow-auto rounded-md bg-muted p-3 text-xs">{event.details ? JSON.stringify(event.details, null, 2) : "none"}</pre>

@@ -18,6 +18,7 @@ import { Button } from "@/components/ui/button";
 import { CodeEditor } from "@/components/ui/code-editor";
 import { ConfirmDialog } from "@/components/ui/dialog";
 import { countDeletions, PolicyPlanView } from "./policy-plan-view";
+import { ImpactPreview, type ImpactSource } from "@/components/impact/impact-preview";
 
 type Format = "json" | "yaml";
 type Feedback = { tone: "success" | "error" | "warning"; message: string };
@@ -94,6 +95,7 @@ function PlanAndApply({
   environmentName,
   pending,
   onApply,
+  impact,
 }: {
   plan: PolicyPlan;
   label: string;
@@ -101,6 +103,8 @@ function PlanAndApply({
   environmentName: string;
   pending: boolean;
   onApply: () => void;
+  /** Who would lose or gain access once this is applied and published, from recent traffic. */
+  impact?: { environment: string; source: ImpactSource };
 }) {
   const [confirming, setConfirming] = useState(false);
   const deletions = countDeletions(plan);
@@ -108,6 +112,7 @@ function PlanAndApply({
   return (
     <div className="space-y-3">
       <PolicyPlanView plan={plan} label={label} />
+      {impact && !empty ? <ImpactPreview key={plan.hash} environment={impact.environment} source={impact.source} /> : null}
       {empty ? null : (
         <Button variant={deletions ? "destructive" : "primary"} disabled={pending} onClick={() => (deletions ? setConfirming(true) : onApply())}>
           {pending ? "Applying…" : applyLabel}
@@ -264,6 +269,7 @@ export function PolicyImportPanel({ environment, environmentName }: { environmen
           environmentName={environmentName}
           pending={flow.pending}
           onApply={() => flow.run(() => applyPolicyFileAction({ environment, format, text, planHash: flow.plan!.hash }))}
+          impact={{ environment, source: { kind: "file", format, text } }}
         />
       ) : null}
     </section>
@@ -325,6 +331,7 @@ export function PromotionPanel({
           environmentName={environmentName}
           pending={flow.pending}
           onApply={() => flow.run(() => applyPromotionAction({ environment, from, planHash: flow.plan!.hash }))}
+          impact={{ environment, source: { kind: "promotion", from } }}
         />
       ) : null}
     </section>

@@ -127,7 +127,12 @@ export class EnforcementStack {
   async publish(page: Page, version: number) {
     await page.goto(`${this.warden.url}/dev/config`);
     await page.getByRole("button", { name: `Publish version ${version} to Development` }).click();
-    await expect(page.getByRole("status").filter({ hasText: `Version ${version} is live in Development.` })).toBeVisible();
+    // A draft that refuses calls allowed in recent traffic asks first (e2e/impact.spec.ts covers that).
+    const live = page.getByRole("status").filter({ hasText: `Version ${version} is live in Development.` });
+    const confirm = page.getByRole("dialog", { name: `Publish version ${version} anyway?` });
+    await expect(live.or(confirm)).toBeVisible();
+    if (await confirm.isVisible()) await confirm.getByRole("button", { name: "Publish and refuse these calls" }).click();
+    await expect(live).toBeVisible();
   }
 
   /** Starts the reference MCP server enforcing this Warden's config; `env` adds to or overrides its settings. */

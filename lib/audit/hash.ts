@@ -1,5 +1,5 @@
 import type { AuditEvent } from "@/lib/db/generated/client.ts";
-import { HASHED_AUDIT_FIELDS, type HashedAuditFields } from "@/sdk/src/contract/audit-event";
+import { AUDIT_EVENT_FIELDS, HASHED_AUDIT_FIELDS, type HashedAuditFields } from "@/sdk/src/contract/audit-event";
 import { canonicalJson, sha256Hex } from "@/sdk/src/contract/canonical-json";
 
 export type { HashedAuditFields };
@@ -19,22 +19,24 @@ export function auditEventCanonicalJson(event: HashedAuditFields): string {
   return beforeChain + JSON.stringify(event.chain) + afterChain;
 }
 
-type Member = { prefix: string; write: (event: Omit<HashedAuditFields, "chain">) => string };
+type Member = { name: Exclude<keyof HashedAuditFields, "chain">; prefix: string; write: (event: Omit<HashedAuditFields, "chain">) => string; omitWhenNull: boolean };
 
 /**
  * Each hashed field but the chain, in canonical JSON's order, with what goes
  * before its value and how its value is written: the fields are fixed, so
- * only `details` needs the generic key sorting.
+ * only the JSON fields (`details`, `inputs`) need the generic key sorting.
  */
 function members(names: readonly (keyof HashedAuditFields)[], first: string): Member[] {
   return names.map((name, index) => ({
+    name: name as Exclude<keyof HashedAuditFields, "chain">,
     prefix: `${index === 0 ? first : ","}${JSON.stringify(name)}:`,
+    omitWhenNull: AUDIT_EVENT_FIELDS[name].omitWhenNull === true,
     write:
-      name === "details"
-        ? (event) => canonicalJson(event.details ?? null)
+      name === "details" || name === "inputs"
+        ? (event) => canonicalJson(event[name] ?? null)
         : name === "ts"
           ? (event) => JSON.stringify(event.ts.toISOString())
-          : (event) => JSON.stringify(event[name as Exclude<keyof HashedAuditFields, "chain" | "details" | "ts">]),
+          : (event) => JSON.stringify(event[name as Exclude<keyof HashedAuditFields, "chain" | "details" | "inputs" | "ts">]),
   }));
 }
 const CHAIN_AT = HASHED_AUDIT_FIELDS.indexOf("chain");
@@ -45,7 +47,10 @@ const CHAIN_KEY = `${CHAIN_AT === 0 ? "{" : ","}"chain":`;
 
 function write(event: Omit<HashedAuditFields, "chain">, list: Member[]): string {
   let out = "";
-  for (const member of list) out += member.prefix + member.write(event);
+  for (const member of list) {
+    if (member.omitWhenNull && event[member.name] == null) continue;
+    out += member.prefix + member.write(event);
+  }
   return out;
 }
 

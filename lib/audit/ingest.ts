@@ -71,6 +71,7 @@ export async function ingestAuditEvents(db: Db, key: IngestingKey, events: unkno
         requestId: event.requestId || null,
         ip: event.ip ?? null,
         details: event.details ?? null,
+        inputs: event.inputs ?? null,
       },
     });
   });

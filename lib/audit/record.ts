@@ -134,7 +134,7 @@ async function lockFreeLane(sql: Sql, lanes: string[]): Promise<LockedChain> {
 type PreparedEvent = { id: string; explicitId: boolean; canonicalBeforeChain: string; canonicalAfterChain: string };
 
 // The fields an input may leave out and that are then recorded as null.
-const NULL_WHEN_ABSENT = HASHED_AUDIT_FIELDS.filter((name) => !["chain", "id", "ts", "details"].includes(name));
+const NULL_WHEN_ABSENT = HASHED_AUDIT_FIELDS.filter((name) => !["chain", "id", "ts", "details", "inputs"].includes(name));
 
 function prepare(input: AuditEventInput): PreparedEvent {
   const fields = {} as Record<keyof HashedAuditFields, unknown>;
@@ -144,6 +144,7 @@ function prepare(input: AuditEventInput): PreparedEvent {
   fields.id = id;
   fields.ts = input.ts ?? new Date();
   fields.details = input.details ? redactSecrets(input.details) : null;
+  fields.inputs = input.inputs ? redactSecrets(input.inputs) : null;
   const [canonicalBeforeChain, canonicalAfterChain] = auditEventCanonicalParts(fields as Omit<HashedAuditFields, "chain">);
   return { id, explicitId: Boolean(input.id), canonicalBeforeChain, canonicalAfterChain };
 }

@@ -81,9 +81,17 @@ function summarise(diff: ConfigDiff) {
 }
 
 /** Publishes the draft as the next immutable, signed version. */
-export async function publishConfig(db: Db, actor: AuditActor, environmentId: string, input: z.infer<typeof PublishSchema>, signer: Signer) {
+export async function publishConfig(
+  db: Db,
+  actor: AuditActor,
+  environmentId: string,
+  input: z.infer<typeof PublishSchema>,
+  signer: Signer,
+  /** Recorded with the version's audit event (the impact the admin confirmed, say). */
+  details?: Record<string, unknown>,
+) {
   const config = await buildPublishedConfig(db, environmentId);
-  return appendVersion(db, actor, environmentId, config, signer, { note: input.note || null, action: "config.published" });
+  return appendVersion(db, actor, environmentId, config, signer, { note: input.note || null, action: "config.published", details });
 }
 
 /** Publishes an older version's content again, as a new and higher version: history is never rewritten. */

@@ -1,4 +1,14 @@
+import { inputsWithinBounds, type DecisionInputs } from "./contract/decision-inputs.ts";
 import { dateProblem, integerProblem, jsonProblem, textProblem } from "./contract/input-rules.ts";
+
+/**
+ * Decision inputs worth sending: within Warden's bounds and input rules. An
+ * outsized or unstorable claim leaves the event without inputs (Warden counts
+ * it as not replayable) instead of losing the event.
+ */
+export function recordableInputs(inputs: DecisionInputs | undefined): inputs is DecisionInputs {
+  return inputs !== undefined && inputsWithinBounds(inputs) && jsonProblem(inputs) === null;
+}
 
 /**
  * Why Warden could not store this audit event, or null when it can, judged by
@@ -28,6 +38,10 @@ export function auditEventProblem(event: Readonly<Record<string, unknown>>): str
     if (event.details !== undefined && event.details !== null) {
       const problem = jsonProblem(event.details);
       if (problem) return `details: ${problem}`;
+    }
+    if (event.inputs !== undefined && event.inputs !== null) {
+      const problem = jsonProblem(event.inputs);
+      if (problem) return `inputs: ${problem}`;
     }
     // A BigInt, a cycle or a throwing toJSON anywhere would otherwise fail every send of its batch.
     JSON.stringify(event);

@@ -3,8 +3,9 @@ import { promisify } from "node:util";
 import { gzip as gzipCallback } from "node:zlib";
 import { v7 as uuidv7 } from "uuid";
 import { MAX_EVENTS_PER_REQUEST, MAX_REQUEST_BYTES, type AuditEventWire } from "./contract/audit-event.ts";
+import type { DecisionInputs } from "./contract/decision-inputs.ts";
 import { redactSecrets } from "./contract/redact.ts";
-import { auditEventProblem } from "./audit-event-rules.ts";
+import { auditEventProblem, recordableInputs } from "./audit-event-rules.ts";
 import { backoffDelay, DEFAULT_BACKOFF, isRetryableStatus, parseRetryAfter, type BackoffOptions } from "./backoff.ts";
 import type { WardenDecision } from "./client.ts";
 import { consoleLogger, type WardenLogger } from "./logger.ts";
@@ -18,9 +19,11 @@ const gzip = promisify(gzipCallback);
  * decision always named. The id is a UUIDv7 chosen here: a retried batch is
  * counted as duplicates, never stored twice.
  */
-export type AuditEvent = Required<Omit<AuditEventWire, "environment" | "decision" | "details">> & {
+export type AuditEvent = Required<Omit<AuditEventWire, "environment" | "decision" | "details" | "inputs">> & {
   decision: NonNullable<AuditEventWire["decision"]>;
   details?: Record<string, unknown>;
+  /** What deciding the call again needs: the token's scopes, roles given, and only the claims the role mappings read. */
+  inputs?: DecisionInputs;
 };
 
 export type AuditEventInput = Omit<AuditEvent, "id" | "ts" | "source" | "clientId" | "server" | "tool" | "reason" | "configVersion" | "requestId" | "ip"> &
@@ -194,6 +197,7 @@ export class AuditReporter {
       requestId: input.requestId ?? null,
       ip: input.ip ?? null,
       details: { message: input.decision.message, matchedRoles: input.decision.matchedRoles, ...(input.decision.grant ? { grant: input.decision.grant } : {}), ...input.details },
+      ...(recordableInputs(input.decision.inputs) ? { inputs: redactSecrets(input.decision.inputs) } : {}),
     });
   }
 

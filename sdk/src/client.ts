@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { JSONWebKeySet } from "jose";
 import { decide } from "./contract/decide.ts";
+import { decisionInputsOf, type DecisionInputs } from "./contract/decision-inputs.ts";
 import type { ClaimValue, Decision, DecisionReason } from "./contract/policy.ts";
 import { readFileIfExists, writeFileAtomic } from "./atomic-file.ts";
 import { backoffDelay, DEFAULT_BACKOFF, isRetryableStatus, jittered, parseRetryAfter, type BackoffOptions } from "./backoff.ts";
@@ -8,7 +9,11 @@ import { consoleLogger, type WardenLogger } from "./logger.ts";
 import { ConfigRefusedError, verifyConfigDocument, type RefusalReason, type VerifiedConfig } from "./verify.ts";
 import { SDK_VERSION } from "./version.ts";
 
-export type WardenDecision = Omit<Decision, "reason"> & { reason: DecisionReason | "no_verified_config" };
+export type WardenDecision = Omit<Decision, "reason"> & {
+  reason: DecisionReason | "no_verified_config";
+  /** What Warden needs to decide this call again (recorded with its audit event); absent without a verified config. */
+  inputs?: DecisionInputs;
+};
 
 export type ConfigRefusal = { reason: RefusalReason; message: string; version?: number; source: "poll" | "state-file" };
 
@@ -153,10 +158,8 @@ export class WardenClient {
       };
     }
     const server = current.server ?? this.options.server ?? "";
-    return decide(
-      { ...current.config.policy, version: current.version },
-      { subject: typeof claims.sub === "string" ? claims.sub : "", clientId: clientId ?? "", server, tool: toolName, scopes: scopesOf(claims), claims: policyClaims(claims) },
-    );
+    const request = { subject: typeof claims.sub === "string" ? claims.sub : "", clientId: clientId ?? "", server, tool: toolName, scopes: scopesOf(claims), claims: policyClaims(claims) };
+    return { ...decide({ ...current.config.policy, version: current.version }, request), inputs: decisionInputsOf(current.config.policy.roles, request) };
   }
 
   /** One poll now (tests, or an operator's "refresh" hook); concurrent calls share it. */

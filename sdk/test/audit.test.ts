@@ -78,3 +78,15 @@ it("drops an event the endpoint refuses outright (400) instead of retrying it fo
   expect(audit.stats()).toMatchObject({ dropped: { rejected: 1, total: 1 }, inFlight: 0, queued: 0 });
   expect(warden.requests).toHaveLength(1);
 });
+
+it("sends a decision's inputs with its event, redacted, and leaves out inputs too large for Warden rather than the event", async () => {
+  const warden = await receiver();
+  const audit = reporter({ url: warden.url, apiKey: "k", batchSize: 100, flushIntervalMs: 50 });
+  const decision = { decision: "allow" as const, reason: "allowed_by_grant" as const, message: "ok", matchedRoles: ["analyst"], effectiveScopes: ["s"], requiresApproval: false, configVersion: 3 };
+  audit.recordDecision({ decision: { ...decision, inputs: { scopes: ["s"], roles: [], claims: { groups: ["g"], tag: "Bearer abc.def" } } }, subject: "u1", tool: "get_invoice" });
+  audit.recordDecision({ decision: { ...decision, inputs: { scopes: [], roles: [], claims: { groups: Array.from({ length: 300 }, (_, i) => `g${i}`) } } }, subject: "u2", tool: "get_invoice" });
+  await expect.poll(() => warden.stored.size, { timeout: 2_000 }).toBe(2);
+  const events = warden.requests.flatMap((request) => request.events) as { actor: string; inputs?: unknown }[];
+  expect(events.find((event) => event.actor === "u1")!.inputs).toEqual({ scopes: ["s"], roles: [], claims: { groups: ["g"], tag: "[redacted]" } });
+  expect(events.find((event) => event.actor === "u2")).not.toHaveProperty("inputs");
+});

@@ -63,6 +63,15 @@ describe("WardenClient against a real data plane", () => {
     expect(sdk.authorize(analyst, "https://stranger.example/client.json", "get_invoice")).toMatchObject({ decision: "deny", reason: "unknown_client" });
   });
 
+  it("returns with each decision the inputs that decide it again: scopes, and only the claims a role mapping reads", async () => {
+    const sdk = await client();
+    await sdk.pollNow();
+    const decision = sdk.authorize({ ...analyst, email: "alice@example.com", groups: ["sales-analysts", "sales-analysts"] }, AGENT, "get_invoice");
+    expect(decision.inputs).toEqual({ scopes: ["tools:sales.read"], roles: [], claims: { groups: ["sales-analysts"] } });
+    // Before a config, nothing names the claims to keep, and nothing is recorded.
+    expect((await client()).authorize(analyst, AGENT, "get_invoice").inputs).toBeUndefined();
+  });
+
   it("polls with If-None-Match, X-Instance-Id, X-Applied-Version and X-SDK-Version, and gets 304 when nothing changed", async () => {
     const seen: Record<string, string | undefined>[] = [];
     const sdk = await client({

@@ -11,6 +11,7 @@ import { RelativeTime } from "@/components/ui/relative-time";
 import { Badge } from "@/components/ui/badge";
 import { DecisionsChart } from "@/components/overview/decisions-chart";
 import { countOf } from "@/lib/format/count";
+import { recentMismatches } from "@/lib/impact/reported-check";
 
 export const metadata: Metadata = { title: "Overview" };
 
@@ -56,7 +57,11 @@ export default async function OverviewPage({
   const window = InsightWindowSchema.parse((await searchParams).window);
   // Who called what, and the flags that name people, are part of the audit trail: AUDITOR and above.
   const canReadAudit = hasRole(admin.role, "AUDITOR");
-  const [overview, insights] = await Promise.all([getEnvironmentOverview(getDb(), environment.id), auditInsights(getDb(), environment, window)]);
+  const [overview, insights, mismatches] = await Promise.all([
+    getEnvironmentOverview(getDb(), environment.id),
+    auditInsights(getDb(), environment, window),
+    canReadAudit ? recentMismatches(getDb(), environment.id, { hours: INSIGHT_WINDOWS[window].hours }, 5) : null,
+  ]);
   const auditBase = `/${environment.key}/audit?source=mcp&range=${window}`;
   const stats = [
     { label: "MCP servers", value: overview.servers, href: `/${environment.key}/servers` },
@@ -140,6 +145,39 @@ export default async function OverviewPage({
                       {flag.title}
                     </Link>
                     <span className="block text-muted-foreground">{flag.detail}</span>
+                  </span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+      ) : null}
+      {mismatches ? (
+        <section aria-labelledby="mismatch-heading" className={`mt-6 rounded-lg border bg-surface ${mismatches.total ? "border-destructive/50" : ""}`}>
+          <h2 id="mismatch-heading" className="border-b px-5 py-3 font-medium">
+            {mismatches.total
+              ? `${countOf(mismatches.total, "reported decision")} their config version would not have made`
+              : "Reported decisions match their config"}
+          </h2>
+          {mismatches.total === 0 ? (
+            <p className="px-5 py-4 text-sm text-muted-foreground">
+              Every decision MCP servers reported in this window and checked so far is the one its config version makes. Warden re-decides reported decisions in the background, within a minute of their arrival.
+            </p>
+          ) : (
+            <ul className="divide-y">
+              {mismatches.rows.map((row) => (
+                <li key={row.eventId} className="flex flex-wrap items-center gap-x-3 gap-y-1 px-5 py-2.5 text-sm">
+                  <Badge tone="danger">reported {row.reportedDecision}</Badge>
+                  <Link href={`/${environment.key}/audit?event=${row.eventId}`} className="font-medium hover:underline">
+                    {row.server ? `${row.server}/` : ""}
+                    {row.tool ?? "a call"}
+                  </Link>
+                  <span className="text-muted-foreground">
+                    by {row.actor}
+                    {row.clientId ? ` via ${row.clientId}` : ""}: v{row.configVersion} would {row.expectedDecision} ({row.expectedReason})
+                  </span>
+                  <span className="ml-auto text-xs text-muted-foreground">
+                    <RelativeTime iso={row.ts} />
                   </span>
                 </li>
               ))}

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DecisionInputsSchema, type DecisionInputs } from "./decision-inputs.ts";
 import { jsonProblem, MAX_JSON_DEPTH, PG_INT_MAX, refineDateText, safeString, textProblem } from "./input-rules.ts";
 
 // POST /api/v1/audit-events: what an MCP server may send, within which
@@ -49,6 +50,11 @@ type FieldSpec<Value, Kind extends FieldKind, Wire extends z.ZodType | null> = {
   exported: boolean;
   /** Its rule in POST /api/v1/audit-events; null when producers do not send it. */
   wire: Wire;
+  /**
+   * Left out of the hash input while null: a field added after events were
+   * first stored, so that those events keep the hash they were stored with.
+   */
+  omitWhenNull?: boolean;
   /** Types only: the value as stored and hashed. */
   value?: Value;
 };
@@ -56,7 +62,7 @@ type FieldSpec<Value, Kind extends FieldKind, Wire extends z.ZodType | null> = {
 // Curried so the value's type is written out while the wire schema's type is inferred.
 const field =
   <Value>() =>
-  <Kind extends FieldKind, Wire extends z.ZodType | null>(spec: { kind: Kind; sqlType: string | null; exported: boolean; wire: Wire }) =>
+  <Kind extends FieldKind, Wire extends z.ZodType | null>(spec: { kind: Kind; sqlType: string | null; exported: boolean; wire: Wire; omitWhenNull?: boolean }) =>
     spec as FieldSpec<Value, Kind, Wire>;
 
 /**
@@ -119,6 +125,8 @@ export const AUDIT_EVENT_FIELDS = {
       })
       .nullish(),
   }),
+  /** What deciding the call again needs (the token's scopes, roles given, only the claims role mappings read); MCP events only. */
+  inputs: field<DecisionInputs | null>()({ kind: "hashed", sqlType: "jsonb", exported: false, wire: DecisionInputsSchema.nullish(), omitWhenNull: true }),
   prevHash: field<string | null>()({ kind: "link", sqlType: "text", exported: false, wire: null }),
   hash: field<string>()({ kind: "link", sqlType: "text", exported: true, wire: null }),
 };

@@ -8,6 +8,7 @@ import { environmentFromParams } from "@/lib/environments/current";
 import { PageHeader } from "@/components/ui/page-header";
 import { Alert } from "@/components/ui/alert";
 import { AuditEventDetail } from "@/components/audit/event-detail";
+import { mismatchOf } from "@/lib/impact/reported-check";
 import { AuditFilters } from "@/components/audit/audit-filters";
 import { AuditTable } from "@/components/audit/audit-table";
 import { ExportButtons } from "@/components/audit/export-button";
@@ -38,7 +39,7 @@ export default async function AuditPage({
     db.environment.findUniqueOrThrow({ where: { id: environment.id }, select: { auditRetentionDays: true } }),
   ]);
   const stream = await auditStreamStatus(db, environment.id);
-  const links = selected ? await auditEventLinks(db, environment, selected) : null;
+  const [links, mismatch] = selected ? await Promise.all([auditEventLinks(db, environment, selected), mismatchOf(db, environment.id, selected.id)]) : [null, null];
   const rest = new URLSearchParams(Object.entries(raw).flatMap(([key, value]) => (key === "event" || typeof value !== "string" ? [] : [[key, value]])));
   const closeHref = `/${environment.key}/audit${rest.size ? `?${rest.toString()}` : ""}`;
   const filtersKey = new URLSearchParams(rest);
@@ -72,7 +73,7 @@ export default async function AuditPage({
         <div className={selected || query.event ? "grid gap-4 xl:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]" : undefined}>
           <AuditTable key={filtersKey.toString() + (query.before ?? "") + (query.after ?? "")} environment={environment.key} rows={page.rows} newer={page.newer} older={page.older} size={query.size} livePosition={livePosition} />
           {selected && links ? (
-            <AuditEventDetail event={selected} links={links} closeHref={closeHref} />
+            <AuditEventDetail event={selected} links={links} closeHref={closeHref} mismatch={mismatch} />
           ) : query.event ? (
             <Alert tone="error" title="That event is not in this trail.">
               It belongs to another environment or no longer exists (retention may have removed it).

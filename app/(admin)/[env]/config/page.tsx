@@ -11,6 +11,7 @@ import { ConfigDiffView } from "@/components/config/config-diff";
 import { PublishForm } from "@/components/config/publish-form";
 import { VersionsTable } from "@/components/config/versions-table";
 import { HeldBackTools } from "@/components/config/held-back-tools";
+import { ImpactPreview } from "@/components/impact/impact-preview";
 
 export const metadata: Metadata = { title: "Config" };
 
@@ -70,6 +71,7 @@ export default async function ConfigPage({
           </h2>
           <div className="mt-3 space-y-4">
             {status.unpublished ? <ConfigDiffView diff={status.diff} label="Changes since the live version" /> : null}
+            {status.unpublished ? <ImpactPreview key={status.draftHash} environment={environment.key} /> : null}
             {status.heldBack.length ? <HeldBackTools environment={environment.key} tools={status.heldBack} /> : null}
             {canMutate(admin.role) ? (
               <PublishForm
