@@ -18,6 +18,7 @@ import { FetchRefusal } from "@/lib/clients/safe-fetch";
 import type { FetchSettings } from "@/lib/clients/preview";
 import { expireDueApprovals } from "@/lib/approvals/approvals";
 import { createApprovalRoutes } from "./approvals";
+import { createToolDriftRoute } from "./tool-drift";
 
 export type DataPlaneOptions = {
   db: () => Db;
@@ -83,6 +84,7 @@ export function createDataPlaneHandler(options: DataPlaneOptions) {
     every(options.approvalSweepMs ?? 5_000, "approval expiry", () => expireDueApprovals(db)),
   ];
   const approvals = createApprovalRoutes(db, authenticate, sendJson);
+  const toolDrift = createToolDriftRoute(db, authenticate, sendJson);
   for (const timer of timers) timer.unref();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
@@ -119,6 +121,10 @@ export function createDataPlaneHandler(options: DataPlaneOptions) {
       return true;
     }
     if (url.pathname.startsWith("/api/v1/approvals")) return approvals(req, res, url.pathname);
+    if (url.pathname === "/api/v1/tool-drift") {
+      await toolDrift(req, res);
+      return true;
+    }
     return false;
   }
 
