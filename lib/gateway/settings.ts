@@ -9,7 +9,7 @@ const list = (value: string | undefined) =>
 const httpUrl = (what: string) =>
   z
     .url(`${what} must be an absolute http(s) URL.`)
-    .refine((value) => /^https?:$/.test(new URL(value).protocol), `${what} must be an http or https URL.`);
+    .refine((value) => !URL.canParse(value) || /^https?:$/.test(new URL(value).protocol), `${what} must be an http or https URL.`);
 
 const positiveInt = (what: string, fallback: number, max: number) =>
   z.coerce
@@ -48,29 +48,36 @@ export const GatewayEnvSchema = z
       .string()
       .regex(/^[A-Za-z0-9-]+:\s*\S.*$/, 'UPSTREAM_HEADER is one header line, e.g. "Authorization: Bearer …".')
       .optional(),
-    GATEWAY_PORT: z.coerce.number().int().min(0).max(65_535).default(3400),
+    GATEWAY_PORT: z.coerce.number({ error: "GATEWAY_PORT must be a port number (0–65535)." }).int().min(0).max(65_535).default(3400),
     GATEWAY_HOST: z.string().min(1).default("127.0.0.1"),
     GATEWAY_ALLOWED_ORIGINS: z.string().optional(),
     GATEWAY_ALLOWED_HOSTS: z.string().optional(),
     GATEWAY_MAX_BODY_BYTES: positiveInt("GATEWAY_MAX_BODY_BYTES", 1024 * 1024, 64 * 1024 * 1024),
     GATEWAY_UPSTREAM_TIMEOUT_MS: positiveInt("GATEWAY_UPSTREAM_TIMEOUT_MS", 60_000, 3_600_000),
     GATEWAY_INSTANCE_ID: z.string().min(1).max(200).optional(),
-  })
-  .superRefine((env, ctx) => {
-    if (Boolean(env.UPSTREAM_URL) === Boolean(env.UPSTREAM_COMMAND)) {
-      ctx.addIssue({ code: "custom", path: ["UPSTREAM_URL"], message: "Set exactly one of UPSTREAM_URL (a Streamable HTTP MCP endpoint) and UPSTREAM_COMMAND (a stdio MCP server to spawn)." });
-    }
-    if (env.UPSTREAM_ARGS !== undefined && !env.UPSTREAM_COMMAND) ctx.addIssue({ code: "custom", path: ["UPSTREAM_ARGS"], message: "UPSTREAM_ARGS goes with UPSTREAM_COMMAND." });
-    if (env.UPSTREAM_ARGS !== undefined && parseArgs(env.UPSTREAM_ARGS) === null) {
-      ctx.addIssue({ code: "custom", path: ["UPSTREAM_ARGS"], message: 'UPSTREAM_ARGS is a JSON array of strings, e.g. ["server.js","--stdio"].' });
-    }
-    if (env.WARDEN_JWKS !== undefined && parseJwks(env.WARDEN_JWKS) === null) {
-      ctx.addIssue({ code: "custom", path: ["WARDEN_JWKS"], message: "WARDEN_JWKS is Warden's key set as JSON (GET /api/v1/keys)." });
-    }
-    if (env.WARDEN_JWKS === undefined && env.WARDEN_ALLOW_KEY_REFRESH !== "true") {
-      ctx.addIssue({ code: "custom", path: ["WARDEN_JWKS"], message: "Pin Warden's keys with WARDEN_JWKS, or set WARDEN_ALLOW_KEY_REFRESH=true to fetch them." });
-    }
   });
+
+/**
+ * Rules across variables, checked on the raw environment so they are
+ * reported together with any per-variable mistake rather than after it.
+ */
+function crossChecks(env: Record<string, string | undefined>): { path: string; message: string }[] {
+  const issues: { path: string; message: string }[] = [];
+  if (Boolean(env.UPSTREAM_URL) === Boolean(env.UPSTREAM_COMMAND)) {
+    issues.push({ path: "UPSTREAM_URL", message: "Set exactly one of UPSTREAM_URL (a Streamable HTTP MCP endpoint) and UPSTREAM_COMMAND (a stdio MCP server to spawn)." });
+  }
+  if (env.UPSTREAM_ARGS !== undefined && !env.UPSTREAM_COMMAND) issues.push({ path: "UPSTREAM_ARGS", message: "UPSTREAM_ARGS goes with UPSTREAM_COMMAND." });
+  if (env.UPSTREAM_ARGS !== undefined && parseArgs(env.UPSTREAM_ARGS) === null) {
+    issues.push({ path: "UPSTREAM_ARGS", message: 'UPSTREAM_ARGS is a JSON array of strings, e.g. ["server.js","--stdio"].' });
+  }
+  if (env.WARDEN_JWKS !== undefined && parseJwks(env.WARDEN_JWKS) === null) {
+    issues.push({ path: "WARDEN_JWKS", message: "WARDEN_JWKS is Warden's key set as JSON (GET /api/v1/keys)." });
+  }
+  if (env.WARDEN_JWKS === undefined && env.WARDEN_ALLOW_KEY_REFRESH !== "true") {
+    issues.push({ path: "WARDEN_JWKS", message: "Pin Warden's keys with WARDEN_JWKS, or set WARDEN_ALLOW_KEY_REFRESH=true to fetch them." });
+  }
+  return issues;
+}
 
 export type Upstream = { kind: "http"; url: string; headers: Record<string, string> } | { kind: "stdio"; command: string; args: string[]; env: Record<string, string> };
 
@@ -90,10 +97,11 @@ export type GatewaySettings = {
 export class GatewayConfigError extends Error {}
 
 /** The settings, or a GatewayConfigError listing every variable that is wrong. */
-export function gatewaySettingsFromEnv(env: NodeJS.ProcessEnv): GatewaySettings {
+export function gatewaySettingsFromEnv(env: Record<string, string | undefined>): GatewaySettings {
   const parsed = GatewayEnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `- ${issue.path.join(".") || "environment"}: ${issue.message}`);
+  const issues = [...(parsed.success ? [] : parsed.error.issues.map((issue) => ({ path: issue.path.join(".") || "environment", message: issue.message }))), ...crossChecks(env)];
+  if (!parsed.success || issues.length) {
+    const lines = issues.map((issue) => `- ${issue.path}: ${issue.message}`);
     throw new GatewayConfigError(`The gateway's environment is not usable:\n${lines.join("\n")}`);
   }
   const e = parsed.data;
@@ -153,7 +161,7 @@ function parseJwks(value: string): { keys: Record<string, unknown>[] } | null {
  * exactly the code the gateway does not trust. A static credential from
  * UPSTREAM_HEADER is passed as UPSTREAM_AUTHORIZATION for servers that read one.
  */
-function upstreamEnv(env: NodeJS.ProcessEnv, header: RegExpExecArray | null): Record<string, string> {
+function upstreamEnv(env: Record<string, string | undefined>, header: RegExpExecArray | null): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined || /^(WARDEN_|GATEWAY_|OAUTH_|UPSTREAM_)/.test(name)) continue;
