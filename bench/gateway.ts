@@ -99,7 +99,7 @@ async function main() {
       const echo = await db.tool.create({ data: { serverId: server.id, name: "echo" } });
       await db.grant.create({ data: { roleId: warden.analyst.id, toolId: echo.id } });
     });
-    const issuer = await startTokenIssuer({ clients: [AGENT], scopes: [] });
+    const issuer = await startTokenIssuer({ clients: [AGENT], scopes: ["tools:sales.read"] });
     issuer.setClaims(AGENT, { groups: ["sales-analysts"] });
 
     const upstream = await startChild(["bench/gateway-upstream.ts"], {}, /upstream (\S+)/);
@@ -113,7 +113,7 @@ async function main() {
       /\[warden-gateway\] serving /,
     );
     children.push(gateway.child);
-    const token = await issuer.token(AGENT, { resource });
+    const token = await issuer.token(AGENT, { resource, scope: "tools:sales.read" });
 
     // Direct: one initialized session with the upstream, as the gateway itself holds.
     const setup = new Agent({ keepAlive: true });
