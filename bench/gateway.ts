@@ -14,13 +14,15 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { Agent, request } from "node:http";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
+import { gunzipSync } from "node:zlib";
 import { startTokenIssuer } from "../examples/reference-mcp-server/token-issuer";
 import { AGENT, startWardenFixture } from "../sdk/test/warden-fixture";
 
 const ROUNDS = Math.max(3, Number(process.env.BENCH_ROUNDS ?? 5));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const CONCURRENCY = 50;
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const PROTOCOL = "2025-06-18";
 
 type Round = { rps: number; p50: number; p99: number; errors: number };
@@ -87,6 +89,36 @@ async function load(url: URL, headers: Record<string, string>): Promise<Round> {
   return { rps: Math.round(latencies.length / ((Date.now() - started) / 1000)), p50: at(0.5), p99: at(0.99), errors };
 }
 
+/**
+ * Warden as the gateway sees it: config and keys from the real data plane,
+ * and an audit endpoint that counts the events and answers 202 as Warden
+ * does without storing them. Storing them is Warden's cost, not the
+ * gateway's (bench:audit-ingest measures it), and on a 2-core machine it would
+ * run beside the gateway and the upstream and be charged to the gateway.
+ */
+async function wardenFront(base: string): Promise<{ url: string; events: () => number; close: () => void }> {
+  let events = 0;
+  const server = createHttpServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    if (req.url?.startsWith("/api/v1/audit-events")) {
+      const raw = req.headers["content-encoding"] === "gzip" ? gunzipSync(body) : body;
+      const count = (JSON.parse(raw.toString("utf8")) as { events: unknown[] }).events.length;
+      events += count;
+      res.writeHead(202, { "content-type": "application/json" }).end(JSON.stringify({ accepted: count, duplicates: 0, rejected: [] }));
+      return;
+    }
+    const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !["host", "connection", "content-length"].includes(name)).map(([name, value]) => [name, String(value)]));
+    const answer = await fetch(`${base}${req.url}`, { method: req.method, headers, body: req.method === "GET" ? undefined : body });
+    const out = Buffer.from(await answer.arrayBuffer());
+    const passed = Object.fromEntries([...answer.headers].filter(([name]) => !["content-encoding", "content-length", "transfer-encoding", "connection"].includes(name)));
+    res.writeHead(answer.status, passed).end(out);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, events: () => events, close: () => server.close() };
+}
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function main() {
@@ -99,6 +131,7 @@ async function main() {
       const echo = await db.tool.create({ data: { serverId: server.id, name: "echo" } });
       await db.grant.create({ data: { roleId: warden.analyst.id, toolId: echo.id } });
     });
+    const front = await wardenFront(warden.base);
     const issuer = await startTokenIssuer({ clients: [AGENT], scopes: ["tools:sales.read"] });
     issuer.setClaims(AGENT, { groups: ["sales-analysts"] });
 
@@ -109,7 +142,7 @@ async function main() {
     const resource = `http://127.0.0.1:${port}/mcp`;
     const gateway = await startChild(
       ["gateway.ts"],
-      { WARDEN_URL: warden.base, WARDEN_API_KEY: warden.apiKey, WARDEN_JWKS: JSON.stringify(warden.jwks), GATEWAY_RESOURCE: resource, GATEWAY_PORT: String(port), OAUTH_ISSUER: issuer.issuer, UPSTREAM_URL: upstreamUrl.href },
+      { WARDEN_URL: front.url, WARDEN_API_KEY: warden.apiKey, WARDEN_JWKS: JSON.stringify(warden.jwks), GATEWAY_RESOURCE: resource, GATEWAY_PORT: String(port), OAUTH_ISSUER: issuer.issuer, UPSTREAM_URL: upstreamUrl.href },
       /\[warden-gateway\] serving /,
     );
     children.push(gateway.child);
@@ -149,7 +182,9 @@ async function main() {
     const addedP50 = median(added);
     console.log(`median throughput ratio (gateway / direct): ${ratio.toFixed(3)} (target ≥ 0.8) ${ratio >= 0.8 ? "PASS" : "FAIL"}`);
     console.log(`median added p50: ${addedP50.toFixed(2)} ms (target < 1 ms) ${addedP50 < 1 ? "PASS" : "FAIL"}`);
+    console.log(`audit events the gateway reported: ${front.events()} (accepted by the counting sink)`);
     await issuer.close();
+    front.close();
   } finally {
     for (const child of children) child.kill("SIGTERM");
     await warden.close();

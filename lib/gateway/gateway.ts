@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult, type Tool } from "@modelcontextprotocol/sdk/types.js";
+import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, SUPPORTED_PROTOCOL_VERSIONS, type CallToolResult, type Tool } from "@modelcontextprotocol/sdk/types.js";
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from "jose";
 import {
   denialText,
@@ -114,6 +114,7 @@ export function createGateway(deps: GatewayDeps) {
         }
         if (outcome.kind === "deny") denials.set(message.id, outcome.text);
       }
+      if (await answerCallDirectly(req, res, parsed.messages, denials)) return;
       await serveMcp(req, res, caller, denials, body.value);
     } catch (error) {
       logger.warn(`request failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
@@ -188,6 +189,52 @@ export function createGateway(deps: GatewayDeps) {
     }
     audit.record({ actor: caller.subject || "(anonymous)", clientId: caller.clientId ?? null, server, tool, action: "tool.call", decision: "deny", reason: `approval_${outcome.code}`, configVersion: decision.configVersion, requestId, ip: caller.ip ?? null, details: { message: outcome.message, approvalId } });
     return `Denied by Warden (approval_${outcome.code}): ${outcome.message}`;
+  }
+
+  /**
+   * The common case, one tools/call with no progress token, answered as a
+   * plain JSON response without building an MCP server and transport for it:
+   * that per-request machinery is most of what the gateway would add to a
+   * call. Anything else (a batch, progress, an unusual protocol version, a
+   * malformed call) takes the full SDK path below, which answers it exactly
+   * as the spec says. Returns false when it did not answer.
+   */
+  async function answerCallDirectly(req: IncomingMessage, res: ServerResponse, messages: JsonRpcMessage[], denials: Map<string | number, string>): Promise<boolean> {
+    if (messages.length !== 1 || !String(req.headers.accept ?? "").includes("application/json")) return false;
+    const version = header(req, "mcp-protocol-version");
+    if (version !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) return false;
+    // Checked by hand rather than with the SDK's schema: this is the per-call path, and anything unusual falls through to the SDK.
+    const message = messages[0]!;
+    const id = message.id;
+    const params = message.params;
+    const name = params?.name;
+    const args = params?.arguments;
+    if (message.method !== "tools/call" || id === undefined || typeof name !== "string") return false;
+    if (args !== undefined && (typeof args !== "object" || args === null || Array.isArray(args))) return false;
+    if (params?._meta !== undefined || Object.keys(params!).some((key) => key !== "name" && key !== "arguments")) return false;
+    const reply = (payload: { result: unknown } | { error: unknown }) => sendJson(res, 200, { jsonrpc: "2.0", id, ...payload });
+    const denial = denials.get(id);
+    if (denial !== undefined) {
+      reply({ result: { isError: true, content: [{ type: "text", text: denial }] } });
+      return true;
+    }
+    // The caller hanging up cancels the upstream call (notifications/cancelled), as the SDK path does.
+    const cancelled = new AbortController();
+    res.once("close", () => res.writableFinished || cancelled.abort());
+    try {
+      const result = await upstream.callTool(name, args as Record<string, unknown> | undefined, { signal: cancelled.signal, timeoutMs: settings.upstreamTimeoutMs });
+      if (!res.destroyed) reply({ result });
+    } catch (error) {
+      if (res.destroyed) return true;
+      if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
+        reply({ result: { isError: true, content: [{ type: "text", text: `The upstream MCP server did not answer ${name} within ${Math.round(settings.upstreamTimeoutMs / 1000)} s.` }] } });
+      } else if (error instanceof McpError) {
+        reply({ error: { code: error.code, message: error.message, ...(error.data === undefined ? {} : { data: error.data }) } });
+      } else {
+        throw error;
+      }
+    }
+    return true;
   }
 
   /** A fresh MCP server per request (stateless), whose handlers forward to the upstream. */

@@ -2,7 +2,8 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import { ToolListChangedNotificationSchema, type CallToolResult, type ListToolsResult, type Progress, type Tool } from "@modelcontextprotocol/sdk/types.js";
+import { ErrorCode, McpError, ToolListChangedNotificationSchema, type CallToolResult, type ListToolsResult, type Progress, type Tool } from "@modelcontextprotocol/sdk/types.js";
+import { keepAliveFetch, keepAlivePost, type PlainPost } from "./http-fetch";
 import type { Upstream } from "./settings";
 
 export type UpstreamLogger = { info: (message: string) => void; warn: (message: string) => void };
@@ -29,6 +30,10 @@ export class UpstreamConnection {
   private connecting: Promise<Client> | null = null;
   private attempts = 0;
   private closed = false;
+  private fetchImpl: typeof fetch | undefined;
+  private transport: Transport | undefined;
+  private callIds = 0;
+  private post: PlainPost | undefined;
   private listChanged = new Set<() => void>();
   serverInfo: { name: string; version: string } | undefined;
   instructions: string | undefined;
@@ -67,6 +72,10 @@ export class UpstreamConnection {
 
   async callTool(name: string, args: Record<string, unknown> | undefined, options: CallOptions): Promise<CallToolResult> {
     const client = await this.connectionFor();
+    if (this.upstream.kind === "http" && !options.onprogress && this.transport instanceof StreamableHTTPClientTransport) {
+      const answer = await postCall(this.upstream, this.transport, client, (this.post ??= keepAlivePost()), { name, args, ...options }, ++this.callIds);
+      if (answer !== FALL_BACK) return answer;
+    }
     // Progress keeps a long call alive; the total cap still holds it to 10× the per-step timeout.
     return (await client.callTool({ name, arguments: args }, undefined, {
       signal: options.signal,
@@ -85,7 +94,7 @@ export class UpstreamConnection {
 
   private async open(): Promise<Client> {
     const client = new Client({ name: "warden-gateway", version: "1.0.0" }, { capabilities: {} });
-    const transport = this.transport();
+    const transport = (this.transport = this.newTransport());
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
       for (const listener of this.listChanged) listener();
     });
@@ -110,9 +119,9 @@ export class UpstreamConnection {
     return client;
   }
 
-  private transport(): Transport {
+  private newTransport(): Transport {
     if (this.upstream.kind === "http") {
-      return new StreamableHTTPClientTransport(new URL(this.upstream.url), { requestInit: { headers: this.upstream.headers, redirect: "error" } });
+      return new StreamableHTTPClientTransport(new URL(this.upstream.url), { requestInit: { headers: this.upstream.headers, redirect: "error" }, fetch: (this.fetchImpl ??= keepAliveFetch()) });
     }
     const transport = new StdioClientTransport({ command: this.upstream.command, args: this.upstream.args, env: this.upstream.env, stderr: "pipe" });
     transport.stderr?.on("data", (chunk: Buffer) => {
@@ -136,4 +145,78 @@ export class UpstreamConnection {
     this.client = null;
     await client?.close().catch(() => undefined);
   }
+}
+
+const FALL_BACK = Symbol("fall back to the MCP client");
+
+type JsonRpcReply = { jsonrpc: "2.0"; id?: unknown; result?: unknown; error?: { code: number; message: string; data?: unknown } };
+
+/**
+ * tools/call on the upstream's existing session as one plain POST. The MCP
+ * client's own path reads each answer through several web-stream stages and
+ * validates it, which costs milliseconds a call; the caller's MCP client
+ * validates the result anyway. Only the plain case comes here (no progress);
+ * anything unusual (a non-200, a session the upstream forgot, an unreadable
+ * answer) returns FALL_BACK and the MCP client does it properly, reconnecting
+ * if need be. A timeout or cancellation tells the upstream with
+ * notifications/cancelled, as the client would.
+ */
+async function postCall(
+  upstream: Extract<Upstream, { kind: "http" }>,
+  transport: StreamableHTTPClientTransport,
+  client: Client,
+  post: PlainPost,
+  call: { name: string; args: Record<string, unknown> | undefined; signal?: AbortSignal; timeoutMs: number },
+  sequence: number,
+): Promise<CallToolResult | typeof FALL_BACK> {
+  const id = `gateway-${sequence}`;
+  const headers: Record<string, string> = { ...upstream.headers, "content-type": "application/json", accept: "application/json, text/event-stream" };
+  if (transport.sessionId) headers["mcp-session-id"] = transport.sessionId;
+  if (transport.protocolVersion) headers["mcp-protocol-version"] = transport.protocolVersion;
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(new McpError(ErrorCode.RequestTimeout, `Request timed out after ${call.timeoutMs} ms`)), call.timeoutMs);
+  const onCancel = () => abort.abort(call.signal?.reason ?? new Error("cancelled"));
+  call.signal?.addEventListener("abort", onCancel, { once: true });
+  try {
+    const body = JSON.stringify({ jsonrpc: "2.0", id, method: "tools/call", params: { name: call.name, ...(call.args === undefined ? {} : { arguments: call.args }) } });
+    const response = await post(upstream.url, headers, body, abort.signal);
+    if (response.status !== 200) return FALL_BACK;
+    const type = response.contentType;
+    const text = response.text;
+    const replies: unknown[] = type.includes("text/event-stream") ? sseMessages(text) : [JSON.parse(text)].flat();
+    const reply = replies.find((message): message is JsonRpcReply => typeof message === "object" && message !== null && (message as JsonRpcReply).id === id);
+    if (!reply) return FALL_BACK;
+    if (reply.error) throw new McpError(reply.error.code, reply.error.message, reply.error.data);
+    if (typeof reply.result !== "object" || reply.result === null) return FALL_BACK;
+    return reply.result as CallToolResult;
+  } catch (error) {
+    if (!abort.signal.aborted) {
+      if (error instanceof McpError) throw error;
+      return FALL_BACK;
+    }
+    void client.notification({ method: "notifications/cancelled", params: { requestId: id, reason: String(abort.signal.reason) } }).catch(() => undefined);
+    throw abort.signal.reason instanceof McpError ? abort.signal.reason : new McpError(ErrorCode.RequestTimeout, "The call was cancelled.");
+  } finally {
+    clearTimeout(timer);
+    call.signal?.removeEventListener("abort", onCancel);
+  }
+}
+
+/** The JSON-RPC messages in a complete text/event-stream body (data lines of each event). */
+export function sseMessages(body: string): unknown[] {
+  const messages: unknown[] = [];
+  for (const event of body.split(/\r?\n\r?\n/)) {
+    const data = event
+      .split(/\r?\n/)
+      .filter((line) => line.startsWith("data:"))
+      .map((line) => line.slice(line.startsWith("data: ") ? 6 : 5))
+      .join("\n");
+    if (!data) continue;
+    try {
+      messages.push(JSON.parse(data));
+    } catch {
+      // Not JSON-RPC (a comment or keep-alive); the reply we wait for is looked up by id.
+    }
+  }
+  return messages;
 }
