@@ -9,6 +9,7 @@ import { AGENT, startWardenFixture, type WardenFixture } from "@/sdk/test/warden
 import { startTokenIssuer, type TokenIssuer } from "@/examples/reference-mcp-server/token-issuer";
 import { startEverythingServer, type RunningEverythingServer } from "@/lib/mcp-import/testing/everything-server";
 import { createGateway } from "./gateway";
+import { decideApproval } from "@/lib/approvals/approvals";
 import { liveHash } from "./rug-pull";
 import { UpstreamConnection } from "./upstream";
 
@@ -44,7 +45,9 @@ beforeAll(async () => {
     // Approved with an earlier description: what the upstream lists now is a changed tool.
     const image = await approved("get-tiny-image", "sha256:" + "0".repeat(64));
     const slow = await approved("trigger-long-running-operation", listed.get("trigger-long-running-operation")!);
-    for (const tool of [echo, image, slow]) await db.grant.create({ data: { roleId: warden.analyst.id, toolId: tool.id, requiredScopes: ["tools:sales.read"] } });
+    const risky = await approved("get-annotated-message", listed.get("get-annotated-message")!);
+    await db.tool.update({ where: { id: risky.id }, data: { requiresApproval: true } });
+    for (const tool of [echo, image, slow, risky]) await db.grant.create({ data: { roleId: warden.analyst.id, toolId: tool.id, requiredScopes: ["tools:sales.read"] } });
     await db.grant.create({ data: { roleId: warden.analyst.id, toolId: sum.id, requiredScopes: ["tools:sales.write"] } });
   });
 
@@ -91,7 +94,7 @@ const text = (result: unknown) => ((result as { content: { text?: string }[] }).
 describe("the gateway in front of server-everything", () => {
   it("lists only granted, unchanged tools and passes a granted call through", async () => {
     const { client } = await agent();
-    expect((await client.listTools()).tools.map((tool) => tool.name).sort()).toEqual(["echo", "trigger-long-running-operation"]);
+    expect((await client.listTools()).tools.map((tool) => tool.name).sort()).toEqual(["echo", "get-annotated-message", "trigger-long-running-operation"]);
     expect(text(await client.callTool({ name: "echo", arguments: { message: "hi" } }))).toBe("Echo: hi");
     await client.close();
   });
@@ -123,6 +126,19 @@ describe("the gateway in front of server-everything", () => {
     expect(response.headers.get("www-authenticate")).toMatch(/error="insufficient_scope".*scope="tools:sales.read tools:sales.write"/);
     const { client } = await agent("tools:sales.read tools:sales.write");
     expect(text(await client.callTool({ name: "get-sum", arguments: { a: 1, b: 2 } }))).toContain("3");
+    await client.close();
+  });
+
+  it("holds a call that needs a human's approval until an approver decides, then runs it", async () => {
+    const { client } = await agent();
+    const call = client.callTool({ name: "get-annotated-message", arguments: { messageType: "success" } });
+    const waiting = () => warden.db.approvalRequest.findFirst({ where: { tool: "get-annotated-message", status: "PENDING" } });
+    await expect.poll(waiting, { timeout: 10_000 }).toBeTruthy();
+    const pending = (await waiting())!;
+    await decideApproval(warden.db, { ...warden.actor, role: "OWNER" }, warden.environment.id, { id: pending.id, decision: "approve", note: "" });
+    const result = await call;
+    expect(result.isError).toBeFalsy();
+    expect(text(result)).toMatch(/success/i);
     await client.close();
   });
 
