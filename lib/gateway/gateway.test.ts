@@ -142,6 +142,24 @@ describe("the gateway in front of server-everything", () => {
     await client.close();
   });
 
+  it("passes a caller's cancellation on to the upstream call", async () => {
+    const signals: (AbortSignal | undefined)[] = [];
+    const original = upstream.callTool.bind(upstream);
+    upstream.callTool = (name, args, options) => (signals.push(options.signal), original(name, args, options));
+    try {
+      const { client } = await agent();
+      const cancel = new AbortController();
+      const call = client.callTool({ name: "trigger-long-running-operation", arguments: { duration: 20, steps: 20 } }, undefined, { signal: cancel.signal });
+      await expect.poll(() => signals.length, { timeout: 5_000 }).toBe(1);
+      cancel.abort("no longer needed");
+      await expect(call).rejects.toThrow();
+      await expect.poll(() => signals[0]?.aborted, { timeout: 5_000 }).toBe(true);
+      await client.close();
+    } finally {
+      upstream.callTool = original;
+    }
+  });
+
   it("passes progress through", async () => {
     const { client } = await agent();
     const progress: number[] = [];

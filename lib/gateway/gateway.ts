@@ -51,6 +51,17 @@ export function createGateway(deps: GatewayDeps) {
   const pins = new DefinitionPins();
   const drift = driftReporter(deps);
 
+  // Calls running upstream, by caller and JSON-RPC id: a stateless endpoint gets the
+  // caller's notifications/cancelled in a later POST, and must find the call it names.
+  const inFlight = new Map<string, AbortController>();
+  const flightKey = (caller: Caller, id: unknown) => `${caller.subject}\u0000${caller.clientId ?? ""}\u0000${typeof id}:${String(id)}`;
+  function track(caller: Caller, id: string | number, signal?: AbortSignal) {
+    const key = flightKey(caller, id);
+    const controller = new AbortController();
+    inFlight.set(key, controller);
+    return { signal: signal ? AbortSignal.any([signal, controller.signal]) : controller.signal, done: () => inFlight.get(key) === controller && inFlight.delete(key) };
+  }
+
   // The upstream's definitions as last listed, to judge calls without listing per call.
   let catalog: Map<string, { tool: Tool; hash: string }> | null = null;
   upstream.onToolsChanged(() => (catalog = null));
@@ -104,6 +115,14 @@ export function createGateway(deps: GatewayDeps) {
       const mismatch = checkMcpHeaders({ method: header(req, "mcp-method"), name: header(req, "mcp-name") }, parsed.messages);
       if (mismatch) return sendJson(res, mismatch.status, { jsonrpc: "2.0", id: null, error: { code: -32600, message: mismatch.message } });
 
+      // Cancellation of an earlier call (only the same caller's): passed upstream by aborting it.
+      for (const message of parsed.messages) {
+        if (message.method === "notifications/cancelled") inFlight.get(flightKey(caller, message.params?.requestId))?.abort(new Error("cancelled by the caller"));
+      }
+      if (parsed.messages.every((message) => message.id === undefined && message.method?.startsWith("notifications/"))) {
+        return void res.writeHead(202).end();
+      }
+
       const denials = new Map<string | number, string>();
       for (const message of parsed.messages) {
         if (message.method !== "tools/call" || message.id === undefined) continue;
@@ -114,7 +133,7 @@ export function createGateway(deps: GatewayDeps) {
         }
         if (outcome.kind === "deny") denials.set(message.id, outcome.text);
       }
-      if (await answerCallDirectly(req, res, parsed.messages, denials)) return;
+      if (await answerCallDirectly(req, res, caller, parsed.messages, denials)) return;
       await serveMcp(req, res, caller, denials, body.value);
     } catch (error) {
       logger.warn(`request failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
@@ -199,7 +218,7 @@ export function createGateway(deps: GatewayDeps) {
    * malformed call) takes the full SDK path below, which answers it exactly
    * as the spec says. Returns false when it did not answer.
    */
-  async function answerCallDirectly(req: IncomingMessage, res: ServerResponse, messages: JsonRpcMessage[], denials: Map<string | number, string>): Promise<boolean> {
+  async function answerCallDirectly(req: IncomingMessage, res: ServerResponse, caller: Caller, messages: JsonRpcMessage[], denials: Map<string | number, string>): Promise<boolean> {
     if (messages.length !== 1 || !String(req.headers.accept ?? "").includes("application/json")) return false;
     const version = header(req, "mcp-protocol-version");
     if (version !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) return false;
@@ -219,10 +238,11 @@ export function createGateway(deps: GatewayDeps) {
       return true;
     }
     // The caller hanging up cancels the upstream call (notifications/cancelled), as the SDK path does.
-    const cancelled = new AbortController();
-    res.once("close", () => res.writableFinished || cancelled.abort());
+    const hungUp = new AbortController();
+    res.once("close", () => res.writableFinished || hungUp.abort());
+    const flight = track(caller, id, hungUp.signal);
     try {
-      const result = await upstream.callTool(name, args as Record<string, unknown> | undefined, { signal: cancelled.signal, timeoutMs: settings.upstreamTimeoutMs });
+      const result = await upstream.callTool(name, args as Record<string, unknown> | undefined, { signal: flight.signal, timeoutMs: settings.upstreamTimeoutMs });
       if (!res.destroyed) reply({ result });
     } catch (error) {
       if (res.destroyed) return true;
@@ -233,6 +253,8 @@ export function createGateway(deps: GatewayDeps) {
       } else {
         throw error;
       }
+    } finally {
+      flight.done();
     }
     return true;
   }
@@ -255,9 +277,10 @@ export function createGateway(deps: GatewayDeps) {
       // Only calls decided above reach here; anything else (e.g. a notification-shaped call) is refused.
       if (!hasDecision(extra.requestId)) throw new McpError(ErrorCode.InvalidRequest, "This call was not decided by Warden.");
       const progressToken = request.params._meta?.progressToken;
+      const flight = track(caller, extra.requestId, extra.signal);
       try {
         return await upstream.callTool(request.params.name, request.params.arguments, {
-          signal: extra.signal,
+          signal: flight.signal,
           timeoutMs: settings.upstreamTimeoutMs,
           onprogress:
             progressToken === undefined
@@ -269,6 +292,8 @@ export function createGateway(deps: GatewayDeps) {
           return { isError: true, content: [{ type: "text", text: `The upstream MCP server did not answer ${request.params.name} within ${Math.round(settings.upstreamTimeoutMs / 1000)} s.` }] };
         }
         throw error;
+      } finally {
+        flight.done();
       }
     });
     const decided = new Set(decidedIds(body));

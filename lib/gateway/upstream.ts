@@ -195,7 +195,7 @@ async function postCall(
       return FALL_BACK;
     }
     void client.notification({ method: "notifications/cancelled", params: { requestId: id, reason: String(abort.signal.reason) } }).catch(() => undefined);
-    throw abort.signal.reason instanceof McpError ? abort.signal.reason : new McpError(ErrorCode.RequestTimeout, "The call was cancelled.");
+    throw abort.signal.reason instanceof McpError ? abort.signal.reason : new McpError(ErrorCode.InternalError, "The call was cancelled by the caller.");
   } finally {
     clearTimeout(timer);
     call.signal?.removeEventListener("abort", onCancel);
