@@ -40,6 +40,11 @@ async function main() {
     instanceId: settings.warden.instanceId ?? `gateway-${hostname()}-${process.pid}`,
     ...(settings.warden.pollIntervalMs ? { pollIntervalMs: settings.warden.pollIntervalMs } : {}),
     fetch: reportingFetch,
+    onConfigApplied: (config) => {
+      // Tokens are checked against GATEWAY_RESOURCE; if Warden names another resource for this server, agents will be sent elsewhere.
+      const described = config.config.servers.find((server) => server.name === config.server)?.resource;
+      if (described && described !== settings.resource) logger.warn(`Warden describes ${config.server} with resource ${described}, but GATEWAY_RESOURCE is ${settings.resource}; make them the same.`);
+    },
   });
   const audit = createAuditReporter({ url: settings.warden.url, apiKey: settings.warden.apiKey, flushIntervalMs: settings.warden.auditFlushMs });
   const approvals = createApprovalClient({ url: settings.warden.url, apiKey: settings.warden.apiKey });
