@@ -84,9 +84,13 @@ it("fronts a stdio server: granted calls run, others are refused, and the fleet 
   await expect.poll(async () => (await call("echo")).ok, { timeout: 10_000 }).toBe(true);
   expect(await call("echo")).toEqual({ listed: ["echo"], ok: true, text: "Echo: over stdio" });
   expect((await call("get-env")).text).toMatch(/^Denied by Warden \(unknown_tool, config v2\)/);
-  await warden.plane.plane.flushInstanceReports();
-  const instance = await warden.db.serverInstance.findFirstOrThrow({ where: { instanceId: "gateway-under-test" } });
-  expect(instance).toMatchObject({ appliedVersion: 2, sdkVersion: expect.stringMatching(/^gateway \S+ stdio:node index\.js stdio$/) });
+  // A poll reports the version applied before it, so the fleet view shows v2 from the poll after the one that brought it.
+  const reported = async () => {
+    await warden.plane.plane.flushInstanceReports();
+    return warden.db.serverInstance.findFirst({ where: { instanceId: "gateway-under-test" } });
+  };
+  await expect.poll(async () => (await reported())?.appliedVersion, { timeout: 10_000 }).toBe(2);
+  expect(await reported()).toMatchObject({ sdkVersion: expect.stringMatching(/^gateway \S+ stdio:node index\.js stdio$/) });
 }, 60_000);
 
 it("keeps enforcing the last known good config without Warden, across its own restart", async () => {
