@@ -1,6 +1,6 @@
 /**
  * The data plane alone: the same node:http handler that server.ts puts in
- * front of Next.js (/api/v1/config, /keys, /audit-events, /approvals, /clients/intake,
+ * front of Next.js (/api/v1/config, /keys, /audit-events, /approvals, /clients/intake, /tool-drift,
  * /token and /issuers/<env>/jwks with its RFC 8414 metadata,
  * /healthz and /readyz),
  * as its own process, so operators can scale it apart from the admin UI.

@@ -25,13 +25,24 @@ import { loadDelegationPolicy } from "@/lib/delegation/delegation";
  * unknown, whatever the draft says about it.
  */
 export async function buildPublishedConfig(db: Db, environmentId: string): Promise<PublishedConfig> {
-  const [policy, servers, scopes, delegation] = await Promise.all([
+  const [policy, servers, scopes, delegation, hashes] = await Promise.all([
     loadPolicySnapshot(db, environmentId),
     db.mcpServer.findMany({ where: { environmentId }, orderBy: { name: "asc" }, select: { name: true, resourceUri: true, authorizationServer: true, scopesSupported: true } }),
     db.scope.findMany({ where: { environmentId }, orderBy: { name: "asc" }, select: { name: true, description: true } }),
     loadDelegationPolicy(db, environmentId),
+    db.tool.findMany({ where: { server: { environmentId }, approvedHash: { not: null } }, select: { name: true, approvedHash: true, server: { select: { name: true } } } }),
   ]);
-  const tools = policy.tools.filter((tool) => tool.enabled && tool.approved);
+  // The approved definition's hash travels with each tool, so a gateway in
+  // front of a server it did not write can refuse a tool whose live definition
+  // no longer matches (a rug pull) without asking Warden per call. Tools with
+  // no approved hash (typed in by hand) carry none, and hash as before.
+  const approvedHashes = new Map(hashes.map((tool) => [`${tool.server.name}/${tool.name}`, tool.approvedHash!]));
+  const tools = policy.tools
+    .filter((tool) => tool.enabled && tool.approved)
+    .map((tool) => {
+      const approvedHash = approvedHashes.get(`${tool.server}/${tool.name}`);
+      return approvedHash ? { ...tool, approvedHash } : tool;
+    });
   const published = new Set(tools.map((tool) => `${tool.server}/${tool.name}`));
   return {
     environment: policy.environment,

@@ -20,6 +20,7 @@ import type { FetchSettings } from "@/lib/clients/preview";
 import { expireDueApprovals } from "@/lib/approvals/approval-requests";
 import { createApprovalRoutes } from "./approval-routes";
 import { createTokenExchangeRoutes, type TokenExchangeOptions } from "./token-exchange";
+import { createToolDriftRoute } from "./tool-drift";
 
 export type DataPlaneOptions = {
   db: () => Db;
@@ -86,6 +87,7 @@ export function createDataPlaneHandler(options: DataPlaneOptions) {
   ];
   const approvals = createApprovalRoutes(db, authenticate, sendJson);
   const tokenRoutes = createTokenExchangeRoutes(db, feed, authenticate, sendJson, options);
+  const toolDrift = createToolDriftRoute(db, authenticate, sendJson);
   for (const timer of timers) timer.unref();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
@@ -124,6 +126,10 @@ export function createDataPlaneHandler(options: DataPlaneOptions) {
     if (url.pathname.startsWith("/api/v1/approvals")) return approvals(req, res, url.pathname);
     if (url.pathname === "/api/v1/token" || url.pathname.startsWith("/api/v1/issuers/") || url.pathname.startsWith("/.well-known/oauth-authorization-server/")) {
       return tokenRoutes(req, res, url.pathname);
+    }
+    if (url.pathname === "/api/v1/tool-drift") {
+      await toolDrift(req, res);
+      return true;
     }
     return false;
   }

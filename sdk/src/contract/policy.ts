@@ -35,6 +35,12 @@ export const PolicyToolSchema = z.object({
   riskTier: z.enum(RISK_TIERS),
   /** Calls need a human's approval at call time; the decision still says allow or deny. */
   requiresApproval: z.boolean(),
+  /**
+   * The approved definition's hash, in published configs, so a gateway can
+   * refuse a tool whose live definition changed; absent for tools typed in
+   * by hand.
+   */
+  approvedHash: z.string().optional(),
 });
 export type PolicyTool = z.infer<typeof PolicyToolSchema>;
 

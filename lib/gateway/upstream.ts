@@ -1,0 +1,222 @@
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { ErrorCode, McpError, ToolListChangedNotificationSchema, type CallToolResult, type ListToolsResult, type Progress, type Tool } from "@modelcontextprotocol/sdk/types.js";
+import { keepAliveFetch, keepAlivePost, type PlainPost } from "./http-fetch";
+import type { Upstream } from "./settings";
+
+export type UpstreamLogger = { info: (message: string) => void; warn: (message: string) => void };
+
+export type CallOptions = { signal?: AbortSignal; timeoutMs: number; onprogress?: (progress: Progress) => void };
+
+const RECONNECT_DELAYS_MS = [250, 500, 1_000, 2_000, 5_000, 10_000];
+
+/**
+ * One MCP client session with the upstream, shared by every caller: the
+ * upstream never sees who the caller is, only the gateway. A stdio upstream is
+ * spawned here and respawned with backoff if it exits; an HTTP upstream is
+ * reconnected the same way if its session is lost.
+ *
+ * Credentials: the upstream gets none, or the static header from the
+ * environment. The caller's access token is never forwarded (it is audienced
+ * to the gateway, and forwarding it would let the upstream replay it). An
+ * on-behalf-of token per caller is the seam `connectionFor` leaves: it would
+ * return a session whose transport carries a token exchanged at Warden's
+ * /api/v1/token for that subject, instead of this shared one.
+ */
+export class UpstreamConnection {
+  private client: Client | null = null;
+  private connecting: Promise<Client> | null = null;
+  private attempts = 0;
+  private closed = false;
+  private fetchImpl: typeof fetch | undefined;
+  private transport: Transport | undefined;
+  private callIds = 0;
+  private post: PlainPost | undefined;
+  private listChanged = new Set<() => void>();
+  serverInfo: { name: string; version: string } | undefined;
+  instructions: string | undefined;
+
+  constructor(
+    private readonly upstream: Upstream,
+    private readonly logger: UpstreamLogger,
+  ) {}
+
+  /** Called when the upstream says its tools changed (the cached definitions must be re-read). */
+  onToolsChanged(listener: () => void) {
+    this.listChanged.add(listener);
+  }
+
+  /** The session for a caller; today the shared one (see the class comment for on-behalf-of). */
+  connectionFor(): Promise<Client> {
+    return this.connect();
+  }
+
+  async listTools(cursor: string | undefined, timeoutMs: number): Promise<ListToolsResult> {
+    const client = await this.connect();
+    return client.listTools(cursor ? { cursor } : {}, { timeout: timeoutMs });
+  }
+
+  /** Every page of the upstream's tools/list. */
+  async listAllTools(timeoutMs: number): Promise<Tool[]> {
+    const tools: Tool[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.listTools(cursor, timeoutMs);
+      tools.push(...page.tools);
+      cursor = page.nextCursor;
+    } while (cursor && tools.length < 10_000);
+    return tools;
+  }
+
+  async callTool(name: string, args: Record<string, unknown> | undefined, options: CallOptions): Promise<CallToolResult> {
+    const client = await this.connectionFor();
+    if (this.upstream.kind === "http" && !options.onprogress && this.transport instanceof StreamableHTTPClientTransport) {
+      const answer = await postCall(this.upstream, this.transport, client, (this.post ??= keepAlivePost()), { name, args, ...options }, ++this.callIds);
+      if (answer !== FALL_BACK) return answer;
+    }
+    // Progress keeps a long call alive; the total cap still holds it to 10× the per-step timeout.
+    return (await client.callTool({ name, arguments: args }, undefined, {
+      signal: options.signal,
+      timeout: options.timeoutMs,
+      onprogress: options.onprogress,
+      resetTimeoutOnProgress: options.onprogress !== undefined,
+      maxTotalTimeout: options.timeoutMs * 10,
+    })) as CallToolResult;
+  }
+
+  connect(): Promise<Client> {
+    if (this.client) return Promise.resolve(this.client);
+    if (this.closed) return Promise.reject(new Error("The gateway is shutting down."));
+    return (this.connecting ??= this.open().finally(() => (this.connecting = null)));
+  }
+
+  private async open(): Promise<Client> {
+    const client = new Client({ name: "warden-gateway", version: "1.0.0" }, { capabilities: {} });
+    const transport = (this.transport = this.newTransport());
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      for (const listener of this.listChanged) listener();
+    });
+    try {
+      await client.connect(transport, { timeout: 30_000 });
+    } catch (error) {
+      await client.close().catch(() => undefined);
+      this.scheduleReconnect(error);
+      throw new Error(`The upstream MCP server is unavailable: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    this.attempts = 0;
+    this.serverInfo = client.getServerVersion();
+    this.instructions = client.getInstructions();
+    client.onclose = () => {
+      if (this.client !== client) return;
+      this.client = null;
+      for (const listener of this.listChanged) listener();
+      if (!this.closed) this.scheduleReconnect(new Error("the connection closed"));
+    };
+    this.client = client;
+    this.logger.info(`connected to upstream ${this.serverInfo?.name ?? "(unnamed)"} ${this.serverInfo?.version ?? ""}`.trim());
+    return client;
+  }
+
+  private newTransport(): Transport {
+    if (this.upstream.kind === "http") {
+      return new StreamableHTTPClientTransport(new URL(this.upstream.url), { requestInit: { headers: this.upstream.headers, redirect: "error" }, fetch: (this.fetchImpl ??= keepAliveFetch()) });
+    }
+    const transport = new StdioClientTransport({ command: this.upstream.command, args: this.upstream.args, env: this.upstream.env, stderr: "pipe" });
+    transport.stderr?.on("data", (chunk: Buffer) => {
+      for (const line of chunk.toString("utf8").split("\n")) if (line.trim()) this.logger.info(`[upstream] ${line}`);
+    });
+    return transport;
+  }
+
+  // A crashed stdio server is respawned, with growing delays so a server that dies on start does not spin.
+  private scheduleReconnect(error: unknown) {
+    if (this.closed) return;
+    const delay = RECONNECT_DELAYS_MS[Math.min(this.attempts, RECONNECT_DELAYS_MS.length - 1)]!;
+    this.attempts += 1;
+    this.logger.warn(`upstream lost (${error instanceof Error ? error.message : String(error)}); reconnecting in ${delay} ms`);
+    setTimeout(() => void this.connect().catch(() => undefined), delay).unref();
+  }
+
+  async close() {
+    this.closed = true;
+    const client = this.client;
+    this.client = null;
+    await client?.close().catch(() => undefined);
+  }
+}
+
+const FALL_BACK = Symbol("fall back to the MCP client");
+
+type JsonRpcReply = { jsonrpc: "2.0"; id?: unknown; result?: unknown; error?: { code: number; message: string; data?: unknown } };
+
+/**
+ * tools/call on the upstream's existing session as one plain POST. The MCP
+ * client's own path reads each answer through several web-stream stages and
+ * validates it, which costs milliseconds a call; the caller's MCP client
+ * validates the result anyway. Only the plain case comes here (no progress);
+ * anything unusual (a non-200, a session the upstream forgot, an unreadable
+ * answer) returns FALL_BACK and the MCP client does it properly, reconnecting
+ * if need be. A timeout or cancellation tells the upstream with
+ * notifications/cancelled, as the client would.
+ */
+async function postCall(
+  upstream: Extract<Upstream, { kind: "http" }>,
+  transport: StreamableHTTPClientTransport,
+  client: Client,
+  post: PlainPost,
+  call: { name: string; args: Record<string, unknown> | undefined; signal?: AbortSignal; timeoutMs: number },
+  sequence: number,
+): Promise<CallToolResult | typeof FALL_BACK> {
+  const id = `gateway-${sequence}`;
+  const headers: Record<string, string> = { ...upstream.headers, "content-type": "application/json", accept: "application/json, text/event-stream" };
+  if (transport.sessionId) headers["mcp-session-id"] = transport.sessionId;
+  if (transport.protocolVersion) headers["mcp-protocol-version"] = transport.protocolVersion;
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(new McpError(ErrorCode.RequestTimeout, `Request timed out after ${call.timeoutMs} ms`)), call.timeoutMs);
+  const onCancel = () => abort.abort(call.signal?.reason ?? new Error("cancelled"));
+  call.signal?.addEventListener("abort", onCancel, { once: true });
+  try {
+    const body = JSON.stringify({ jsonrpc: "2.0", id, method: "tools/call", params: { name: call.name, ...(call.args === undefined ? {} : { arguments: call.args }) } });
+    const response = await post(upstream.url, headers, body, abort.signal);
+    if (response.status !== 200) return FALL_BACK;
+    const type = response.contentType;
+    const text = response.text;
+    const replies: unknown[] = type.includes("text/event-stream") ? sseMessages(text) : [JSON.parse(text)].flat();
+    const reply = replies.find((message): message is JsonRpcReply => typeof message === "object" && message !== null && (message as JsonRpcReply).id === id);
+    if (!reply) return FALL_BACK;
+    if (reply.error) throw new McpError(reply.error.code, reply.error.message, reply.error.data);
+    if (typeof reply.result !== "object" || reply.result === null) return FALL_BACK;
+    return reply.result as CallToolResult;
+  } catch (error) {
+    if (!abort.signal.aborted) {
+      if (error instanceof McpError) throw error;
+      return FALL_BACK;
+    }
+    void client.notification({ method: "notifications/cancelled", params: { requestId: id, reason: String(abort.signal.reason) } }).catch(() => undefined);
+    throw abort.signal.reason instanceof McpError ? abort.signal.reason : new McpError(ErrorCode.InternalError, "The call was cancelled by the caller.");
+  } finally {
+    clearTimeout(timer);
+    call.signal?.removeEventListener("abort", onCancel);
+  }
+}
+
+/** The JSON-RPC messages in a complete text/event-stream body (data lines of each event). */
+export function sseMessages(body: string): unknown[] {
+  const messages: unknown[] = [];
+  for (const event of body.split(/\r?\n\r?\n/)) {
+    const data = event
+      .split(/\r?\n/)
+      .filter((line) => line.startsWith("data:"))
+      .map((line) => line.slice(line.startsWith("data: ") ? 6 : 5))
+      .join("\n");
+    if (!data) continue;
+    try {
+      messages.push(JSON.parse(data));
+    } catch {
+      // Not JSON-RPC (a comment or keep-alive); the reply we wait for is looked up by id.
+    }
+  }
+  return messages;
+}
