@@ -1,11 +1,11 @@
 import { createServer, type Server } from "node:http";
 import pg from "pg";
-import type { Page } from "@playwright/test";
 import { v7 as uuidv7 } from "uuid";
 import { createScratchDatabase, type ScratchDatabase } from "../lib/db/testing";
 import { expect, test } from "./fixtures";
 import { WARDEN_E2E_PORT } from "./support/constants";
 import { startWarden, type WardenProcess } from "./support/warden-process";
+import { signInToDashboard } from "./support/dashboard";
 
 // Audit streaming with real processes: Warden on its own PostgreSQL database
 // streams to an OTLP/HTTP logs receiver on 127.0.0.1, which is stopped for a
@@ -86,14 +86,6 @@ test.afterAll(async () => {
   await database?.drop();
 });
 
-async function signIn(page: Page) {
-  await page.goto(`${warden.url}/login`);
-  await page.getByLabel("Email").fill(OWNER.email);
-  await page.getByLabel("Password").fill(OWNER.password);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await expect(page.getByRole("button", { name: `Account menu for ${OWNER.email}` })).toBeVisible();
-}
-
 /** What an MCP server's SDK does: a batch of tool-call decisions. */
 async function ingest(count: number, tag: string): Promise<string[]> {
   const events = Array.from({ length: count }, (_, index) => ({
@@ -129,7 +121,7 @@ async function storedIds(): Promise<string[]> {
 }
 
 test("every stored audit event reaches the OTLP receiver with its fields and chain as attributes", async ({ page }) => {
-  await signIn(page);
+  await signInToDashboard(page, warden.url, OWNER);
   await page.goto(`${warden.url}/dev/config/keys`);
   await page.getByRole("button", { name: "Create API key" }).click();
   const keyDialog = page.getByRole("dialog", { name: "Create an API key" });
@@ -167,7 +159,7 @@ test("every stored audit event reaches the OTLP receiver with its fields and cha
 });
 
 test("stopping the receiver for a minute and starting it again delivers everything, and the lag returns to zero", async ({ page }) => {
-  await signIn(page);
+  await signInToDashboard(page, warden.url, OWNER);
   await page.goto(`${warden.url}/dev/audit`);
   const section = page.getByRole("region", { name: "SIEM streaming" });
   await otlp.stop();

@@ -5,7 +5,6 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import pg from "pg";
-import type { Page } from "@playwright/test";
 import { createScratchDatabase, type ScratchDatabase } from "../lib/db/testing";
 import { liveHash } from "../lib/gateway/rug-pull";
 import { startEverythingServer, type RunningEverythingServer } from "../lib/mcp-import/testing/everything-server";
@@ -14,6 +13,7 @@ import { expect, test } from "./fixtures";
 import { WARDEN_E2E_PORT } from "./support/constants";
 import { startGatewayProcess, type GatewayProcess } from "./support/gateway-process";
 import { startWarden, type WardenProcess } from "./support/warden-process";
+import { signInToDashboard, publishDevelopment } from "./support/dashboard";
 
 // The gateway as operators run it (`npm run gateway`, its own process) in
 // front of the third-party server-everything, once over Streamable HTTP and
@@ -97,20 +97,6 @@ test.afterAll(async () => {
   await database?.drop();
 });
 
-async function signIn(page: Page) {
-  await page.goto(`${warden.url}/login`);
-  await page.getByLabel("Email").fill(OWNER.email);
-  await page.getByLabel("Password").fill(OWNER.password);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await expect(page.getByRole("button", { name: `Account menu for ${OWNER.email}` })).toBeVisible();
-}
-
-async function publish(page: Page, version: number) {
-  await page.goto(`${warden.url}/dev/config`);
-  await page.getByRole("button", { name: `Publish version ${version} to Development` }).click();
-  await expect(page.getByRole("status").filter({ hasText: `Version ${version} is live in Development.` })).toBeVisible();
-}
-
 function startGateway(upstream: Record<string, string>) {
   return startGatewayProcess({
     WARDEN_URL: warden.url,
@@ -172,7 +158,7 @@ async function expectEnforcing(version: number, echoGranted: boolean) {
 }
 
 test("over Streamable HTTP: only granted tools are listed and called, a changed tool is hidden and shown as changed in Warden, every decision is audited", async ({ page }) => {
-  await signIn(page);
+  await signInToDashboard(page, warden.url, OWNER);
   await page.goto(`${warden.url}/dev/config`);
   await page.getByRole("link", { name: "API keys for MCP servers" }).click();
   await page.getByRole("button", { name: "Create API key" }).click();
@@ -183,7 +169,7 @@ test("over Streamable HTTP: only granted tools are listed and called, a changed 
   shared.apiKey = await dialog.getByLabel("API key").inputValue();
   await dialog.getByRole("button", { name: "Done" }).click();
   shared.jwks = await (await fetch(`${warden.url}/api/v1/keys`, { headers: { authorization: `Bearer ${shared.apiKey}` } })).text();
-  await publish(page, 1);
+  await publishDevelopment(page, warden.url, 1);
 
   gateway = await overHttp();
   await expect.poll(async () => (await agent("get-env")).ok, { timeout: 15_000 }).toBe(true);
@@ -213,13 +199,13 @@ test("over Streamable HTTP: only granted tools are listed and called, a changed 
 });
 
 test("a published revocation takes effect at the gateway's next poll", async ({ page }) => {
-  await signIn(page);
+  await signInToDashboard(page, warden.url, OWNER);
   await page.goto(`${warden.url}/dev/roles/matrix`);
   const cell = page.getByRole("button", { name: "Grant echo (everything) to analyst", exact: true });
   await expect(cell).toHaveAttribute("aria-pressed", "true");
   await cell.click();
   await expect(page.getByRole("status").filter({ hasText: "Revoked echo (everything) from analyst." })).toBeVisible();
-  await publish(page, 2);
+  await publishDevelopment(page, warden.url, 2);
   await expect.poll(async () => (await agent("echo", { message: "x" })).text, { timeout: 15_000 }).toMatch(/^Denied by Warden \(no_grant, config v2\)/);
   await expectEnforcing(2, false);
 });

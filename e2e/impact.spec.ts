@@ -9,6 +9,7 @@ import { expect, test } from "./fixtures";
 import { WARDEN_E2E_PORT } from "./support/constants";
 import { startReferenceServerProcess, type ReferenceServerProcess } from "./support/reference-server-process";
 import { startWarden, type WardenProcess } from "./support/warden-process";
+import { signInToDashboard } from "./support/dashboard";
 
 // See the impact before publishing: real traffic from the reference MCP
 // server (its own process, on the SDK, reporting to Warden) is replayed
@@ -76,14 +77,6 @@ test.afterAll(async () => {
   await database?.drop();
 });
 
-async function signIn(page: Page) {
-  await page.goto(`${warden.url}/login`);
-  await page.getByLabel("Email").fill(OWNER.email);
-  await page.getByLabel("Password").fill(OWNER.password);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await expect(page.getByRole("button", { name: `Account menu for ${OWNER.email}` })).toBeVisible();
-}
-
 async function toggleGrant(page: Page, tool: string, granted: boolean) {
   await page.goto(`${warden.url}/dev/roles/matrix`);
   const cell = page.getByRole("button", { name: `Grant ${tool} (sales-mcp) to analyst`, exact: true });
@@ -118,7 +111,7 @@ async function impactApi(page: Page) {
 }
 
 test("traffic from the reference server is recorded with its decision inputs, and an unchanged draft flips nothing", async ({ page }) => {
-  await signIn(page);
+  await signInToDashboard(page, warden.url, OWNER);
   await page.goto(`${warden.url}/dev/config/keys`);
   await page.getByRole("button", { name: "Create API key" }).click();
   const dialog = page.getByRole("dialog", { name: "Create an API key" });
@@ -186,7 +179,7 @@ test("traffic from the reference server is recorded with its decision inputs, an
 });
 
 test("revoking a grant shows exactly who loses access, a new grant who gains it, and publishing asks first", async ({ page }) => {
-  await signIn(page);
+  await signInToDashboard(page, warden.url, OWNER);
   await toggleGrant(page, "get_invoice", false);
   await toggleGrant(page, "refund_payment", true);
   await page.goto(`${warden.url}/dev/config`);
@@ -258,7 +251,7 @@ test("a producer that reports an allow its config version would deny is flagged 
   });
   expect(response.status).toBe(202);
 
-  await signIn(page);
+  await signInToDashboard(page, warden.url, OWNER);
   await expect(async () => {
     await page.goto(`${warden.url}/dev`);
     await expect(page.getByRole("region", { name: /2 reported decisions their config version would not have made/ })).toBeVisible({ timeout: 1_000 });

@@ -1,10 +1,10 @@
 import pg from "pg";
-import type { Page } from "@playwright/test";
 import { createScratchDatabase, type ScratchDatabase } from "../lib/db/testing";
 import { expect, test } from "./fixtures";
 import { WARDEN_E2E_PORT } from "./support/constants";
 import { startWarden, type WardenProcess } from "./support/warden-process";
 import { startWebhookReceiver } from "./support/webhook-receiver";
+import { signInToDashboard } from "./support/dashboard";
 
 // Webhooks with real processes: Warden on its own PostgreSQL database, a
 // receiver on 127.0.0.1 that verifies every message with the Standard Webhooks
@@ -61,14 +61,6 @@ test.afterAll(async () => {
   await database?.drop();
 });
 
-async function signIn(page: Page) {
-  await page.goto(`${warden.url}/login`);
-  await page.getByLabel("Email").fill(OWNER.email);
-  await page.getByLabel("Password").fill(OWNER.password);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await expect(page.getByRole("button", { name: `Account menu for ${OWNER.email}` })).toBeVisible();
-}
-
 /** What an MCP server does when a call needs a human. */
 async function requestApproval(subject: string) {
   const response = await fetch(`${warden.url}/api/v1/approvals`, {
@@ -83,7 +75,7 @@ async function requestApproval(subject: string) {
 const subjectsReceived = () => receiver.messages.filter((message) => message.event.type === "approval.requested").map((message) => (message.event as { data: { subject: string } }).data.subject);
 
 test("setup: an API key, and a webhook whose secret is shown once", async ({ page }) => {
-  await signIn(page);
+  await signInToDashboard(page, warden.url, OWNER);
   await page.goto(`${warden.url}/dev/config/keys`);
   await page.getByRole("button", { name: "Create API key" }).click();
   const keyDialog = page.getByRole("dialog", { name: "Create an API key" });
@@ -134,7 +126,7 @@ test("an approval request reaches the receiver within seconds, signed, and reads
   });
 
   // The log shows it, and "send again" sends the same message (same webhook-id) once more.
-  await signIn(page);
+  await signInToDashboard(page, warden.url, OWNER);
   await page.goto(`${warden.url}${shared.webhookPath}`);
   const row = page.getByRole("table", { name: "Deliveries" }).getByRole("row").filter({ hasText: "approval.requested" });
   await expect(row).toContainText("delivered");

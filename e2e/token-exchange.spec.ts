@@ -1,6 +1,5 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type { Page } from "@playwright/test";
 import { createDb } from "../lib/db/client";
 import { createScratchDatabase, type ScratchDatabase } from "../lib/db/testing";
 import { startTokenIssuer, type TokenIssuer } from "../examples/reference-mcp-server/token-issuer";
@@ -9,6 +8,7 @@ import { expect, test } from "./fixtures";
 import { WARDEN_E2E_PORT } from "./support/constants";
 import { startReferenceServerProcess, type ReferenceServerProcess } from "./support/reference-server-process";
 import { startWarden, type WardenProcess } from "./support/warden-process";
+import { signInToDashboard, publishDevelopment } from "./support/dashboard";
 
 // On-behalf-of calls end to end, with real processes: an admin adds a
 // downstream API and delegates it to an MCP server in the dashboard; an
@@ -70,20 +70,6 @@ test.afterAll(async () => {
   await database?.drop();
 });
 
-async function signIn(page: Page) {
-  await page.goto(`${warden.url}/login`);
-  await page.getByLabel("Email").fill(OWNER.email);
-  await page.getByLabel("Password").fill(OWNER.password);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await expect(page.getByRole("button", { name: `Account menu for ${OWNER.email}` })).toBeVisible();
-}
-
-async function publish(page: Page, version: number) {
-  await page.goto(`${warden.url}/dev/config`);
-  await page.getByRole("button", { name: `Publish version ${version} to Development` }).click();
-  await expect(page.getByRole("status").filter({ hasText: `Version ${version} is live in Development.` })).toBeVisible();
-}
-
 /** The agent: the official MCP client with a fresh access token for the calendar MCP server. */
 async function bookMeeting(title: string, scope = SCOPES.join(" ")) {
   const token = await issuer.token(AGENT, { resource: RESOURCE, scope });
@@ -115,7 +101,7 @@ async function exchangeDirectly(subjectToken: string) {
 }
 
 test("an admin adds a downstream API and delegates it; the tool then calls the API as the user", async ({ page }) => {
-  await signIn(page);
+  await signInToDashboard(page, warden.url, OWNER);
   await page.goto(`${warden.url}/dev/config`);
   await page.getByRole("link", { name: "API keys for MCP servers" }).click();
   await page.getByRole("button", { name: "Create API key" }).click();
@@ -148,7 +134,7 @@ test("an admin adds a downstream API and delegates it; the tool then calls the A
   await expect(page.getByRole("status").filter({ hasText: "Delegated calendar-api to calendar-mcp." })).toBeVisible();
   await expect(page.getByRole("list", { name: "Delegation of calendar-api to calendar-mcp" })).toContainText("calendar:write ⇐ tools:calendar.write");
 
-  await publish(page, 1);
+  await publishDevelopment(page, warden.url, 1);
   mcp = await startReferenceServerProcess(PORTS.mcp, {
     WARDEN_URL: warden.url,
     WARDEN_API_KEY: shared.apiKey,
@@ -181,12 +167,12 @@ test("a token for another server is refused invalid_grant, and a suspended agent
 });
 
 test("removing the delegation and publishing makes the exchange fail with invalid_target; the audit trail shows every case", async ({ page }) => {
-  await signIn(page);
+  await signInToDashboard(page, warden.url, OWNER);
   await page.goto(`${warden.url}/dev/downstream`);
   await page.getByRole("button", { name: "Remove the delegation of calendar-api to calendar-mcp" }).click();
   await page.getByRole("alertdialog").getByRole("button", { name: "Remove delegation" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Removed the delegation of calendar-api to calendar-mcp." })).toBeVisible();
-  await publish(page, 2);
+  await publishDevelopment(page, warden.url, 2);
   await expect.poll(async () => (await bookMeeting("After removal")).text, { timeout: 20_000 }).toMatch(
     /^Token exchange refused \(invalid_target\): No delegation lets server calendar-mcp obtain tokens for calendar-api in dev\./,
   );

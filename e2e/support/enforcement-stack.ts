@@ -1,10 +1,11 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import pg from "pg";
-import { expect, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
 import { createScratchDatabase, type ScratchDatabase } from "../../lib/db/testing";
 import { startTokenIssuer, type TokenIssuer } from "../../examples/reference-mcp-server/token-issuer";
 import { startReferenceServerProcess, type ReferenceServerProcess } from "./reference-server-process";
+import { publishDevelopment, signInToDashboard } from "./dashboard";
 import { startWarden, type WardenProcess } from "./warden-process";
 
 export type StackTool = { name: string; riskTier?: "LOW" | "MEDIUM" | "HIGH" | "CRITICAL"; requiresApproval?: boolean };
@@ -115,24 +116,12 @@ export class EnforcementStack {
 
   /** Signs the owner in to this stack's dashboard. */
   async signIn(page: Page) {
-    const { email, password } = this.options.owner;
-    await page.goto(`${this.warden.url}/login`);
-    await page.getByLabel("Email").fill(email);
-    await page.getByLabel("Password").fill(password);
-    await page.getByRole("button", { name: "Sign in", exact: true }).click();
-    await expect(page.getByRole("button", { name: `Account menu for ${email}` })).toBeVisible();
+    await signInToDashboard(page, this.warden.url, this.options.owner);
   }
 
   /** Publishes the next version of Development from the dashboard. */
   async publish(page: Page, version: number) {
-    await page.goto(`${this.warden.url}/dev/config`);
-    await page.getByRole("button", { name: `Publish version ${version} to Development` }).click();
-    // A draft that refuses calls allowed in recent traffic asks first (e2e/impact.spec.ts covers that).
-    const live = page.getByRole("status").filter({ hasText: `Version ${version} is live in Development.` });
-    const confirm = page.getByRole("dialog", { name: `Publish version ${version} anyway?` });
-    await expect(live.or(confirm)).toBeVisible();
-    if (await confirm.isVisible()) await confirm.getByRole("button", { name: "Publish and refuse these calls" }).click();
-    await expect(live).toBeVisible();
+    await publishDevelopment(page, this.warden.url, version);
   }
 
   /** Starts the reference MCP server enforcing this Warden's config; `env` adds to or overrides its settings. */
