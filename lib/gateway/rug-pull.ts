@@ -1,34 +1,10 @@
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
+import { remoteToolOf, type RemoteTool } from "@/lib/mcp-import/list-remote-tools";
 import { toolDefinitionHash } from "@/lib/tools/definition-hash";
 
 /** A tool definition as Warden hashes it: the same fields and shape its importer records. */
-export type LiveDefinition = {
-  name: string;
-  title: string | null;
-  description: string | null;
-  inputSchema: Record<string, unknown>;
-  annotations: Record<string, unknown>;
-  outputSchema: Record<string, unknown> | null;
-  execution: Record<string, unknown> | null;
-  icons: unknown[] | null;
-  meta: Record<string, unknown> | null;
-};
-
-/** Mirrors the tool importer, so a tool imported from the same listing hashes the same. */
-export function liveDefinition(tool: Tool): LiveDefinition {
-  const { title: annotationTitle, ...hints } = (tool.annotations ?? {}) as Record<string, unknown>;
-  return {
-    name: tool.name,
-    title: tool.title ?? (typeof annotationTitle === "string" ? annotationTitle : null),
-    description: tool.description ?? null,
-    inputSchema: tool.inputSchema as Record<string, unknown>,
-    annotations: hints,
-    outputSchema: (tool.outputSchema as Record<string, unknown> | undefined) ?? null,
-    execution: ((tool as { execution?: unknown }).execution as Record<string, unknown> | undefined) ?? null,
-    icons: ((tool as { icons?: unknown }).icons as unknown[] | undefined) ?? null,
-    meta: (tool._meta as Record<string, unknown> | undefined) ?? null,
-  };
-}
+export type LiveDefinition = RemoteTool;
+export const liveDefinition = remoteToolOf;
 
 export function liveHash(tool: Tool): string {
   return toolDefinitionHash(liveDefinition(tool));

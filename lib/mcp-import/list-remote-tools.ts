@@ -1,6 +1,6 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { CreateMessageRequestSchema, ElicitRequestSchema, ListRootsRequestSchema, McpError, ErrorCode } from "@modelcontextprotocol/sdk/types.js";
+import { CreateMessageRequestSchema, ElicitRequestSchema, ListRootsRequestSchema, McpError, ErrorCode, type Tool } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { DomainError } from "@/lib/errors";
 
@@ -75,19 +75,7 @@ export async function listRemoteTools(
     let cursor: string | undefined;
     do {
       const page = await client.listTools(cursor ? { cursor } : {}, { timeout });
-      for (const tool of page.tools) {
-        tools.push({
-          name: tool.name,
-          title: tool.title ?? (tool.annotations?.title as string | undefined) ?? null,
-          description: tool.description ?? null,
-          inputSchema: tool.inputSchema as Record<string, unknown>,
-          annotations: stripTitle(tool.annotations ?? {}),
-          outputSchema: (tool.outputSchema as Record<string, unknown> | undefined) ?? null,
-          execution: (tool.execution as Record<string, unknown> | undefined) ?? null,
-          icons: (tool.icons as unknown[] | undefined) ?? null,
-          meta: (tool._meta as Record<string, unknown> | undefined) ?? null,
-        });
-      }
+      for (const tool of page.tools) tools.push(remoteToolOf(tool));
       if (tools.length > MAX_REMOTE_TOOLS) throw new DomainError(`The server lists more than ${MAX_REMOTE_TOOLS} tools; Warden imports at most that many at once.`);
       cursor = page.nextCursor;
     } while (cursor);
@@ -99,11 +87,24 @@ export async function listRemoteTools(
   }
 }
 
-// The title lives in its own field; annotations keep only the behaviour hints.
-function stripTitle(annotations: Record<string, unknown>): Record<string, unknown> {
-  const { title: _title, ...hints } = annotations;
-  void _title;
-  return hints;
+/**
+ * A listed tool as Warden records and hashes it. The title lives in its own
+ * field; annotations keep only the behaviour hints. The importer and the
+ * gateway's rug-pull check both use it, so a tool hashes the same in each.
+ */
+export function remoteToolOf(tool: Tool): RemoteTool {
+  const { title: annotationTitle, ...hints } = (tool.annotations ?? {}) as Record<string, unknown>;
+  return {
+    name: tool.name,
+    title: tool.title ?? (typeof annotationTitle === "string" ? annotationTitle : null),
+    description: tool.description ?? null,
+    inputSchema: tool.inputSchema as Record<string, unknown>,
+    annotations: hints,
+    outputSchema: (tool.outputSchema as Record<string, unknown> | undefined) ?? null,
+    execution: (tool.execution as Record<string, unknown> | undefined) ?? null,
+    icons: (tool.icons as unknown[] | undefined) ?? null,
+    meta: (tool._meta as Record<string, unknown> | undefined) ?? null,
+  };
 }
 
 // The messages of an error and of every error it was caused by, for matching.
