@@ -1,6 +1,6 @@
-import { createServer, type Server } from "node:http";
 import pg from "pg";
 import { v7 as uuidv7 } from "uuid";
+import { otlpLogsReceiver } from "../lib/audit-stream/testing/otlp-receiver";
 import { createScratchDatabase, type ScratchDatabase } from "../lib/db/testing";
 import { expect, test } from "./fixtures";
 import { WARDEN_E2E_PORT } from "./support/constants";
@@ -8,62 +8,17 @@ import { startWarden, type WardenProcess } from "./support/warden-process";
 import { signInToDashboard } from "./support/dashboard";
 
 // Audit streaming with real processes: Warden on its own PostgreSQL database
-// streams to an OTLP/HTTP logs receiver on 127.0.0.1, which is stopped for a
-// minute and started again.
+// streams to an OTLP/HTTP logs receiver on 127.0.0.1, which decodes each
+// request with the OpenTelemetry JavaScript packages (JSON first, then
+// protobuf) and is stopped for a minute and started again.
 const OWNER = { email: "stream-owner@warden.test", password: "audit stream owner password" };
 const PORTS = { warden: WARDEN_E2E_PORT + 77, collector: WARDEN_E2E_PORT + 78 };
 
 test.describe.configure({ mode: "serial", timeout: 240_000 });
 
-type AnyValue = { stringValue?: string; intValue?: number | string; boolValue?: boolean };
-type ExportLogsServiceRequest = {
-  resourceLogs: { resource: { attributes: { key: string; value: AnyValue }[] }; scopeLogs: { scope: { name: string }; logRecords: { timeUnixNano: string; body: AnyValue; attributes: { key: string; value: AnyValue }[] }[] }[] }[];
-};
-
-/** An OTLP/HTTP logs receiver (JSON encoding): keeps each record's attributes by event id. */
-function collector() {
-  const records = new Map<string, Record<string, AnyValue>>();
-  let received = 0;
-  let server: Server | null = null;
-  return {
-    records,
-    received: () => received,
-    async start() {
-      server = createServer((req, res) => {
-        const chunks: Buffer[] = [];
-        req.on("data", (chunk: Buffer) => chunks.push(chunk));
-        req.on("end", () => {
-          if (req.url !== "/v1/logs" || req.headers["content-type"] !== "application/json") {
-            res.statusCode = 415;
-            return res.end();
-          }
-          const request = JSON.parse(Buffer.concat(chunks).toString("utf8")) as ExportLogsServiceRequest;
-          for (const resourceLogs of request.resourceLogs) {
-            const resource = Object.fromEntries(resourceLogs.resource.attributes.map((attribute) => [attribute.key, attribute.value]));
-            for (const scopeLogs of resourceLogs.scopeLogs)
-              for (const record of scopeLogs.logRecords) {
-                const attributes: Record<string, AnyValue> = { ...resource, ...Object.fromEntries(record.attributes.map((attribute) => [attribute.key, attribute.value])), body: record.body };
-                received++;
-                records.set(attributes["warden.audit.id"]!.stringValue!, attributes);
-              }
-          }
-          res.setHeader("content-type", "application/json");
-          res.end("{}");
-        });
-      });
-      await new Promise<void>((resolve) => server!.listen(PORTS.collector, "127.0.0.1", resolve));
-    },
-    async stop() {
-      const closing = server;
-      server = null;
-      if (closing) await new Promise<void>((resolve) => closing.close(() => resolve()).closeAllConnections());
-    },
-  };
-}
-
 let database: ScratchDatabase;
 let warden: WardenProcess;
-const otlp = collector();
+const otlp = otlpLogsReceiver({ port: PORTS.collector });
 const shared = { apiKey: "" };
 
 test.beforeAll(async () => {
@@ -143,25 +98,32 @@ test("every stored audit event reaches the OTLP receiver with its fields and cha
   await expect.poll(() => stored.filter((id) => !otlp.records.has(id)).length, { timeout: 15_000 }).toBe(0);
   const call = otlp.records.get(sent[0]!)!;
   expect(call).toMatchObject({
-    "service.name": { stringValue: "warden" },
-    "warden.environment": { stringValue: "dev" },
+    encoding: "JSON",
+    resource: { "service.name": { stringValue: "warden" }, "warden.environment": { stringValue: "dev" } },
     body: { stringValue: "tool.call" },
-    "enduser.id": { stringValue: "user-0@example.com" },
-    "warden.client.id": { stringValue: "https://agent.example/client.json" },
-    "warden.server": { stringValue: "sales-mcp" },
-    "warden.tool": { stringValue: "get_invoice" },
-    "warden.audit.decision": { stringValue: "deny" },
-    "warden.audit.details": { stringValue: '{"tag":"before"}' },
+    severityText: "WARN",
+    attributes: {
+      "enduser.id": { stringValue: "user-0@example.com" },
+      "warden.client.id": { stringValue: "https://agent.example/client.json" },
+      "warden.server": { stringValue: "sales-mcp" },
+      "warden.tool": { stringValue: "get_invoice" },
+      "warden.audit.decision": { stringValue: "deny" },
+      "warden.audit.details": { stringValue: '{"tag":"before"}' },
+    },
   });
   // The admin's own change is streamed too, with who made it.
-  const created = [...otlp.records.values()].find((record) => record["warden.audit.action"]?.stringValue === "audit_stream.created");
-  expect(created?.["warden.actor.label"]).toEqual({ stringValue: OWNER.email });
+  const created = [...otlp.records.values()].find((record) => record.attributes["warden.audit.action"]?.stringValue === "audit_stream.created");
+  expect(created?.attributes["warden.actor.label"]).toEqual({ stringValue: OWNER.email });
 });
 
-test("stopping the receiver for a minute and starting it again delivers everything, and the lag returns to zero", async ({ page }) => {
+test("with protobuf, stopping the receiver for a minute and starting it again delivers everything, and the lag returns to zero", async ({ page }) => {
   await signInToDashboard(page, warden.url, OWNER);
   await page.goto(`${warden.url}/dev/audit`);
   const section = page.getByRole("region", { name: "SIEM streaming" });
+  await section.getByLabel("Encoding").selectOption("PROTOBUF");
+  await section.getByRole("button", { name: "Save streaming" }).click();
+  // Events stored from now on are sent as protobuf.
+  await expect(section).toContainText("Saved.");
   await otlp.stop();
   const during = [...(await ingest(300, "outage")), ...(await ingest(150, "outage"))];
   await expect(section.getByTestId("audit-stream-lag")).toContainText("450 events behind", { timeout: 15_000 });
@@ -176,4 +138,20 @@ test("stopping the receiver for a minute and starting it again delivers everythi
   await expect(section).toContainText("streaming");
   const stored = await storedIds();
   expect(stored.filter((id) => !otlp.records.has(id))).toEqual([]);
+  // Decoded from protobuf with the OpenTelemetry packages, with the same attributes as JSON.
+  const call = otlp.records.get(during[0]!)!;
+  expect(call).toMatchObject({
+    encoding: "PROTOBUF",
+    resource: { "service.name": { stringValue: "warden" }, "warden.environment": { stringValue: "dev" } },
+    body: { stringValue: "tool.call" },
+    attributes: {
+      "warden.audit.id": { stringValue: during[0] },
+      "enduser.id": { stringValue: "user-0@example.com" },
+      "warden.client.id": { stringValue: "https://agent.example/client.json" },
+      "warden.server": { stringValue: "sales-mcp" },
+      "warden.tool": { stringValue: "get_invoice" },
+      "warden.audit.details": { stringValue: '{"tag":"outage"}' },
+    },
+  });
+  expect(during.filter((id) => otlp.records.get(id)?.encoding !== "PROTOBUF")).toEqual([]);
 });
