@@ -35,4 +35,23 @@ describe("gateway settings", () => {
     })();
     for (const name of ["WARDEN_URL", "WARDEN_API_KEY", "GATEWAY_RESOURCE", "OAUTH_ISSUER", "UPSTREAM_URL", "UPSTREAM_ARGS", "GATEWAY_PORT", "WARDEN_JWKS"]) expect(message).toContain(`- ${name}`);
   });
+  it("read an on-behalf-of upstream credential, refused beside a static one or a stdio upstream", () => {
+    const http = { ...base, UPSTREAM_URL: "http://127.0.0.1:9000/mcp" };
+    const settings = gatewaySettingsFromEnv({ ...http, UPSTREAM_TOKEN_EXCHANGE_AUDIENCE: "https://calendar.example.com/api", UPSTREAM_TOKEN_EXCHANGE_SCOPE: " calendar:read  calendar:write " });
+    expect(settings.tokenExchange).toEqual({ audience: "https://calendar.example.com/api", scope: ["calendar:read", "calendar:write"] });
+    expect(settings.upstream).toMatchObject({ headers: {} });
+    expect(gatewaySettingsFromEnv(http).tokenExchange).toBeUndefined();
+    const failure = (env: Record<string, string>) => {
+      try {
+        gatewaySettingsFromEnv(env);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return "";
+    };
+    expect(failure({ ...http, UPSTREAM_HEADER: "Authorization: Bearer s", UPSTREAM_TOKEN_EXCHANGE_AUDIENCE: "https://calendar.example.com/api" })).toContain("Set either UPSTREAM_HEADER");
+    expect(failure({ ...base, UPSTREAM_COMMAND: "node", UPSTREAM_TOKEN_EXCHANGE_AUDIENCE: "https://calendar.example.com/api" })).toMatch(/needs an HTTP upstream.*stdio server/);
+    expect(failure({ ...http, UPSTREAM_TOKEN_EXCHANGE_SCOPE: "calendar:read" })).toContain("- UPSTREAM_TOKEN_EXCHANGE_SCOPE: UPSTREAM_TOKEN_EXCHANGE_SCOPE goes with UPSTREAM_TOKEN_EXCHANGE_AUDIENCE");
+    expect(failure({ ...http, UPSTREAM_TOKEN_EXCHANGE_AUDIENCE: "calendar" })).toContain("- UPSTREAM_TOKEN_EXCHANGE_AUDIENCE");
+  });
 });

@@ -48,6 +48,11 @@ export const GatewayEnvSchema = z
       .string()
       .regex(/^[A-Za-z0-9-]+:\s*\S.*$/, 'UPSTREAM_HEADER is one header line, e.g. "Authorization: Bearer …".')
       .optional(),
+    UPSTREAM_TOKEN_EXCHANGE_AUDIENCE: z.url("UPSTREAM_TOKEN_EXCHANGE_AUDIENCE is the audience URI of the downstream API registered in Warden for the upstream.").optional(),
+    UPSTREAM_TOKEN_EXCHANGE_SCOPE: z
+      .string()
+      .regex(/^\s*[\x21\x23-\x5B\x5D-\x7E]+(\s+[\x21\x23-\x5B\x5D-\x7E]+)*\s*$/, 'UPSTREAM_TOKEN_EXCHANGE_SCOPE is a space-separated list of scopes, e.g. "calendar:read calendar:write".')
+      .optional(),
     GATEWAY_PORT: z.coerce.number({ error: "GATEWAY_PORT must be a port number (0–65535)." }).int().min(0).max(65_535).default(3400),
     GATEWAY_HOST: z.string().min(1).default("127.0.0.1"),
     GATEWAY_ALLOWED_ORIGINS: z.string().optional(),
@@ -70,6 +75,12 @@ function crossChecks(env: Record<string, string | undefined>): { path: string; m
   if (env.UPSTREAM_ARGS !== undefined && parseArgs(env.UPSTREAM_ARGS) === null) {
     issues.push({ path: "UPSTREAM_ARGS", message: 'UPSTREAM_ARGS is a JSON array of strings, e.g. ["server.js","--stdio"].' });
   }
+  if (env.UPSTREAM_TOKEN_EXCHANGE_AUDIENCE) {
+    if (env.UPSTREAM_HEADER) issues.push({ path: "UPSTREAM_TOKEN_EXCHANGE_AUDIENCE", message: "Set either UPSTREAM_HEADER (one static credential for every caller) or UPSTREAM_TOKEN_EXCHANGE_AUDIENCE (a token per caller from Warden), not both." });
+    if (env.UPSTREAM_COMMAND) issues.push({ path: "UPSTREAM_TOKEN_EXCHANGE_AUDIENCE", message: "UPSTREAM_TOKEN_EXCHANGE_AUDIENCE needs an HTTP upstream (UPSTREAM_URL): a stdio server is one process with no per-request credential, so a caller's token could not reach it." });
+  } else if (env.UPSTREAM_TOKEN_EXCHANGE_SCOPE !== undefined) {
+    issues.push({ path: "UPSTREAM_TOKEN_EXCHANGE_SCOPE", message: "UPSTREAM_TOKEN_EXCHANGE_SCOPE goes with UPSTREAM_TOKEN_EXCHANGE_AUDIENCE." });
+  }
   if (env.WARDEN_JWKS !== undefined && parseJwks(env.WARDEN_JWKS) === null) {
     issues.push({ path: "WARDEN_JWKS", message: "WARDEN_JWKS is Warden's key set as JSON (GET /api/v1/keys)." });
   }
@@ -81,12 +92,20 @@ function crossChecks(env: Record<string, string | undefined>): { path: string; m
 
 export type Upstream = { kind: "http"; url: string; headers: Record<string, string> } | { kind: "stdio"; command: string; args: string[]; env: Record<string, string> };
 
+/**
+ * On-behalf-of credentials for the upstream: each tools/call carries a token
+ * Warden issues for the caller (RFC 8693) with this audience, and, if given,
+ * asks for these scopes (otherwise whatever the delegation allows).
+ */
+export type UpstreamTokenExchange = { audience: string; scope: string[] };
+
 export type GatewaySettings = {
   warden: { url: string; apiKey: string; jwks?: { keys: Record<string, unknown>[] }; allowKeyRefresh: boolean; stateFile?: string; pollIntervalMs?: readonly [number, number]; auditFlushMs: number; approvalExpiresInSeconds?: number; instanceId?: string };
   resource: string;
   issuer: string;
   jwksUri?: string;
   upstream: Upstream;
+  tokenExchange?: UpstreamTokenExchange;
   listen: { port: number; host: string };
   allowedOrigins: string[];
   allowedHosts: string[];
@@ -127,6 +146,9 @@ export function gatewaySettingsFromEnv(env: Record<string, string | undefined>):
     issuer: e.OAUTH_ISSUER,
     jwksUri: e.OAUTH_JWKS_URI,
     upstream,
+    tokenExchange: e.UPSTREAM_TOKEN_EXCHANGE_AUDIENCE
+      ? { audience: e.UPSTREAM_TOKEN_EXCHANGE_AUDIENCE, scope: (e.UPSTREAM_TOKEN_EXCHANGE_SCOPE ?? "").split(/\s+/).filter(Boolean) }
+      : undefined,
     listen: { port: e.GATEWAY_PORT, host: e.GATEWAY_HOST },
     // The public origin is always allowed; browsers send Origin, agents usually none.
     allowedOrigins: [...new Set([resource.origin, ...list(e.GATEWAY_ALLOWED_ORIGINS)])],
