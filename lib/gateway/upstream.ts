@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -8,7 +9,13 @@ import type { Upstream } from "./settings";
 
 export type UpstreamLogger = { info: (message: string) => void; warn: (message: string) => void };
 
-export type CallOptions = { signal?: AbortSignal; timeoutMs: number; onprogress?: (progress: Progress) => void };
+export type CallOptions = {
+  signal?: AbortSignal;
+  timeoutMs: number;
+  onprogress?: (progress: Progress) => void;
+  /** Sent on this call's request only (the caller's on-behalf-of token), never on the shared session's other requests. */
+  headers?: Record<string, string>;
+};
 
 const RECONNECT_DELAYS_MS = [250, 500, 1_000, 2_000, 5_000, 10_000];
 
@@ -18,12 +25,13 @@ const RECONNECT_DELAYS_MS = [250, 500, 1_000, 2_000, 5_000, 10_000];
  * spawned here and respawned with backoff if it exits; an HTTP upstream is
  * reconnected the same way if its session is lost.
  *
- * Credentials: the upstream gets none, or the static header from the
- * environment. The caller's access token is never forwarded (it is audienced
- * to the gateway, and forwarding it would let the upstream replay it). An
- * on-behalf-of token per caller is the seam `connectionFor` leaves: it would
- * return a session whose transport carries a token exchanged at Warden's
- * /api/v1/token for that subject, instead of this shared one.
+ * Credentials: the upstream gets none, the static header from the
+ * environment, or, per tools/call, a header the gateway passes in
+ * `CallOptions.headers` (a token Warden issued on the caller's behalf). The
+ * caller's own access token is never forwarded (it is audienced to the
+ * gateway, and forwarding it would let the upstream replay it). A per-call
+ * header rides on that call's HTTP request only, so one shared session serves
+ * every caller; a stdio upstream has no request to carry it.
  */
 export class UpstreamConnection {
   private client: Client | null = null;
@@ -48,7 +56,7 @@ export class UpstreamConnection {
     this.listChanged.add(listener);
   }
 
-  /** The session for a caller; today the shared one (see the class comment for on-behalf-of). */
+  /** The session for a caller: the shared one; per-caller credentials ride on each call's request (see the class comment). */
   connectionFor(): Promise<Client> {
     return this.connect();
   }
@@ -72,24 +80,27 @@ export class UpstreamConnection {
 
   async callTool(name: string, args: Record<string, unknown> | undefined, options: CallOptions): Promise<CallToolResult> {
     const client = await this.connectionFor();
+    if (options.headers && this.upstream.kind !== "http") throw new Error("A per-call credential needs an HTTP upstream.");
     if (this.upstream.kind === "http" && !options.onprogress && this.transport instanceof StreamableHTTPClientTransport) {
       const answer = await postCall(this.upstream, this.transport, client, (this.post ??= keepAlivePost()), { name, args, ...options }, ++this.callIds);
       if (answer !== FALL_BACK) return answer;
     }
     // Progress keeps a long call alive; the total cap still holds it to 10× the per-step timeout.
-    return (await client.callTool({ name, arguments: args }, undefined, {
+    // The shared transport's fetch adds this call's headers: the request is sent within this async context.
+    return (await callHeaders.run(options.headers, () => client.callTool({ name, arguments: args }, undefined, {
       signal: options.signal,
       timeout: options.timeoutMs,
       onprogress: options.onprogress,
       resetTimeoutOnProgress: options.onprogress !== undefined,
       maxTotalTimeout: options.timeoutMs * 10,
-    })) as CallToolResult;
+    }))) as CallToolResult;
   }
 
   connect(): Promise<Client> {
     if (this.client) return Promise.resolve(this.client);
     if (this.closed) return Promise.reject(new Error("The gateway is shutting down."));
-    return (this.connecting ??= this.open().finally(() => (this.connecting = null)));
+    // Opened outside any call's context: the session itself never carries a caller's credential.
+    return (this.connecting ??= callHeaders.exit(() => this.open()).finally(() => (this.connecting = null)));
   }
 
   private async open(): Promise<Client> {
@@ -121,7 +132,7 @@ export class UpstreamConnection {
 
   private newTransport(): Transport {
     if (this.upstream.kind === "http") {
-      return new StreamableHTTPClientTransport(new URL(this.upstream.url), { requestInit: { headers: this.upstream.headers, redirect: "error" }, fetch: (this.fetchImpl ??= keepAliveFetch()) });
+      return new StreamableHTTPClientTransport(new URL(this.upstream.url), { requestInit: { headers: this.upstream.headers, redirect: "error" }, fetch: (this.fetchImpl ??= withCallHeaders(keepAliveFetch())) });
     }
     const transport = new StdioClientTransport({ command: this.upstream.command, args: this.upstream.args, env: this.upstream.env, stderr: "pipe" });
     transport.stderr?.on("data", (chunk: Buffer) => {
@@ -136,7 +147,7 @@ export class UpstreamConnection {
     const delay = RECONNECT_DELAYS_MS[Math.min(this.attempts, RECONNECT_DELAYS_MS.length - 1)]!;
     this.attempts += 1;
     this.logger.warn(`upstream lost (${error instanceof Error ? error.message : String(error)}); reconnecting in ${delay} ms`);
-    setTimeout(() => void this.connect().catch(() => undefined), delay).unref();
+    callHeaders.exit(() => setTimeout(() => void this.connect().catch(() => undefined), delay).unref());
   }
 
   async close() {
@@ -145,6 +156,19 @@ export class UpstreamConnection {
     this.client = null;
     await client?.close().catch(() => undefined);
   }
+}
+
+/** The headers of the tools/call being sent, for the MCP client's path (which builds the request itself). */
+const callHeaders = new AsyncLocalStorage<Record<string, string> | undefined>();
+
+function withCallHeaders(inner: typeof fetch): typeof fetch {
+  return ((input: string | URL | Request, init?: RequestInit) => {
+    const extra = callHeaders.getStore();
+    if (!extra) return inner(input, init);
+    const headers = new Headers(init?.headers);
+    for (const [name, value] of Object.entries(extra)) headers.set(name, value);
+    return inner(input, { ...init, headers });
+  }) as typeof fetch;
 }
 
 const FALL_BACK = Symbol("fall back to the MCP client");
@@ -166,11 +190,11 @@ async function postCall(
   transport: StreamableHTTPClientTransport,
   client: Client,
   post: PlainPost,
-  call: { name: string; args: Record<string, unknown> | undefined; signal?: AbortSignal; timeoutMs: number },
+  call: { name: string; args: Record<string, unknown> | undefined; signal?: AbortSignal; timeoutMs: number; headers?: Record<string, string> },
   sequence: number,
 ): Promise<CallToolResult | typeof FALL_BACK> {
   const id = `gateway-${sequence}`;
-  const headers: Record<string, string> = { ...upstream.headers, "content-type": "application/json", accept: "application/json, text/event-stream" };
+  const headers: Record<string, string> = { ...upstream.headers, ...call.headers, "content-type": "application/json", accept: "application/json, text/event-stream" };
   if (transport.sessionId) headers["mcp-session-id"] = transport.sessionId;
   if (transport.protocolVersion) headers["mcp-protocol-version"] = transport.protocolVersion;
   const abort = new AbortController();
