@@ -63,7 +63,8 @@ async function main() {
   server.headersTimeout = 30_000;
   server.listen(settings.listen.port, settings.listen.host, () => {
     const { port } = server.address() as AddressInfo;
-    log(`serving ${settings.resource} on http://${settings.listen.host}:${port}, in front of ${label}`);
+    const credential = settings.tokenExchange ? `, calling it with on-behalf-of tokens for ${settings.tokenExchange.audience}` : "";
+    log(`serving ${settings.resource} on http://${settings.listen.host}:${port}, in front of ${label}${credential}`);
   });
 
   const shutdown = async (signal: string) => {

@@ -5,11 +5,13 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, SUPPORTED_PROTOCOL_VERSIONS, type CallToolResult, type Tool } from "@modelcontextprotocol/sdk/types.js";
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from "jose";
 import {
+  createTokenExchanger,
   denialText,
   filterToolsList,
   protectedResourceMetadata,
   resourceMetadataUrl,
   scopeChallengeFor,
+  TokenExchangeError,
   unauthorizedChallenge,
   type ApprovalClient,
   type AuditReporter,
@@ -22,7 +24,7 @@ import type { GatewaySettings } from "./settings";
 import type { UpstreamConnection, UpstreamLogger } from "./upstream";
 
 export type GatewayDeps = {
-  settings: Pick<GatewaySettings, "resource" | "issuer" | "jwksUri" | "allowedHosts" | "allowedOrigins" | "maxBodyBytes" | "upstreamTimeoutMs"> & { warden: { url: string; apiKey: string; approvalExpiresInSeconds?: number } };
+  settings: Pick<GatewaySettings, "resource" | "issuer" | "jwksUri" | "allowedHosts" | "allowedOrigins" | "maxBodyBytes" | "upstreamTimeoutMs" | "tokenExchange"> & { warden: { url: string; apiKey: string; approvalExpiresInSeconds?: number } };
   warden: WardenClient;
   audit: AuditReporter;
   approvals: ApprovalClient;
@@ -31,7 +33,8 @@ export type GatewayDeps = {
   fetch?: typeof fetch;
 };
 
-type Caller = { claims: JWTPayload; subject: string; clientId: string | undefined; ip: string | undefined };
+// The raw token is kept only to exchange it at Warden; it is never sent upstream.
+type Caller = { claims: JWTPayload; token: string; subject: string; clientId: string | undefined; ip: string | undefined };
 
 const TOKEN_CACHE_MAX = 10_000;
 
@@ -50,6 +53,7 @@ export function createGateway(deps: GatewayDeps) {
   const verifyToken = tokenVerifier(settings);
   const pins = new DefinitionPins();
   const drift = driftReporter(deps);
+  const onBehalfOf = settings.tokenExchange ? upstreamCredentials(deps, settings.tokenExchange) : null;
 
   // Calls running upstream, by caller and JSON-RPC id: a stateless endpoint gets the
   // caller's notifications/cancelled in a later POST, and must find the call it names.
@@ -124,6 +128,7 @@ export function createGateway(deps: GatewayDeps) {
       }
 
       const denials = new Map<string | number, string>();
+      const credentials = new Map<string | number, Record<string, string>>();
       for (const message of parsed.messages) {
         if (message.method !== "tools/call" || message.id === undefined) continue;
         const outcome = await decideCall(caller, message);
@@ -132,9 +137,11 @@ export function createGateway(deps: GatewayDeps) {
           return void res.end(JSON.stringify(outcome.challenge.body));
         }
         if (outcome.kind === "deny") denials.set(message.id, outcome.text);
+        else if (outcome.headers) credentials.set(message.id, outcome.headers);
       }
-      if (await answerCallDirectly(req, res, caller, parsed.messages, denials)) return;
-      await serveMcp(req, res, caller, denials, body.value);
+      const decided = { denials, credentials };
+      if (await answerCallDirectly(req, res, caller, parsed.messages, decided)) return;
+      await serveMcp(req, res, caller, decided, body.value);
     } catch (error) {
       logger.warn(`request failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
       if (!res.headersSent) sendJson(res, 502, { jsonrpc: "2.0", id: null, error: { code: -32603, message: "The gateway could not complete the request with the upstream MCP server." } });
@@ -151,9 +158,10 @@ export function createGateway(deps: GatewayDeps) {
       return null;
     }
     try {
-      const claims = await verifyToken(authorization.replace(/^Bearer\s+/i, ""));
+      const token = authorization.replace(/^Bearer\s+/i, "");
+      const claims = await verifyToken(token);
       const clientId = typeof claims.client_id === "string" ? claims.client_id : typeof claims.azp === "string" ? claims.azp : undefined;
-      return { claims, subject: typeof claims.sub === "string" ? claims.sub : "", clientId, ip };
+      return { claims, token, subject: typeof claims.sub === "string" ? claims.sub : "", clientId, ip };
     } catch (error) {
       const description = `The access token was refused: ${error instanceof Error ? error.message : "invalid"}`;
       audit.record({ actor: "(unauthenticated)", action: "mcp.token", decision: "deny", reason: "invalid_token", server: warden.config?.server ?? null, ip: ip ?? null, details: { message: description } });
@@ -163,7 +171,7 @@ export function createGateway(deps: GatewayDeps) {
     }
   }
 
-  type CallOutcome = { kind: "allow" } | { kind: "deny"; text: string } | { kind: "challenge"; challenge: NonNullable<ReturnType<typeof scopeChallengeFor>> };
+  type CallOutcome = { kind: "allow"; headers?: Record<string, string> } | { kind: "deny"; text: string } | { kind: "challenge"; challenge: NonNullable<ReturnType<typeof scopeChallengeFor>> };
 
   /** Decides one tools/call before anything runs, and reports the decision. */
   async function decideCall(caller: Caller, message: JsonRpcMessage): Promise<CallOutcome> {
@@ -182,15 +190,47 @@ export function createGateway(deps: GatewayDeps) {
       }
       if (decision.requiresApproval) {
         const denial = await awaitApproval(caller, decision, tool, message.params?.arguments ?? {}, server);
-        return denial ? { kind: "deny", text: denial } : { kind: "allow" };
+        // Exchanged after the human's decision: a token obtained before it could have expired while waiting.
+        return denial ? { kind: "deny", text: denial } : await withCredential(caller, tool, decision, requestId);
       }
-      audit.recordDecision({ ...base, decision });
-      return { kind: "allow" };
+      // The token is obtained before the call is reported allowed: a refused exchange is the call's one decision, a denial.
+      const outcome = await withCredential(caller, tool, decision, requestId);
+      if (outcome.kind === "allow") audit.recordDecision({ ...base, decision });
+      return outcome;
     }
     audit.recordDecision({ ...base, decision });
     const challenge = scopeChallengeFor(decision, metadataUrl);
     if (challenge) return { kind: "challenge", challenge };
     return { kind: "deny", text: denialText(decision) };
+  }
+
+  /**
+   * With UPSTREAM_TOKEN_EXCHANGE_AUDIENCE, the upstream credential for one
+   * allowed call: a token Warden issues for this caller, this tool and the
+   * downstream API the upstream is registered as (RFC 8693). A refusal is the
+   * call's denial, named by its RFC code, and reported like other refusals.
+   */
+  async function withCredential(caller: Caller, tool: string, decision: WardenDecision, requestId: string | undefined): Promise<CallOutcome> {
+    if (!onBehalfOf) return { kind: "allow" };
+    try {
+      return { kind: "allow", headers: { authorization: `Bearer ${await onBehalfOf.tokenFor(caller.token, tool)}` } };
+    } catch (error) {
+      if (!(error instanceof TokenExchangeError)) throw error;
+      audit.record({
+        actor: caller.subject || "(anonymous)",
+        clientId: caller.clientId ?? null,
+        server: warden.config?.server ?? null,
+        tool,
+        action: "tool.call",
+        decision: "deny",
+        reason: `token_exchange_${error.code}`,
+        configVersion: decision.configVersion,
+        requestId: requestId ?? null,
+        ip: caller.ip ?? null,
+        details: { message: error.description, audience: settings.tokenExchange!.audience },
+      });
+      return { kind: "deny", text: `Warden refused an on-behalf-of token for this call (${error.code}: ${error.description})` };
+    }
   }
 
   /** Waits for a human's decision on one call (the SDK's approval client), then spends it on these exact arguments. */
@@ -218,7 +258,7 @@ export function createGateway(deps: GatewayDeps) {
    * malformed call) takes the full SDK path below, which answers it exactly
    * as the spec says. Returns false when it did not answer.
    */
-  async function answerCallDirectly(req: IncomingMessage, res: ServerResponse, caller: Caller, messages: JsonRpcMessage[], denials: Map<string | number, string>): Promise<boolean> {
+  async function answerCallDirectly(req: IncomingMessage, res: ServerResponse, caller: Caller, messages: JsonRpcMessage[], decided: Decided): Promise<boolean> {
     if (messages.length !== 1 || !String(req.headers.accept ?? "").includes("application/json")) return false;
     const version = header(req, "mcp-protocol-version");
     if (version !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) return false;
@@ -232,7 +272,7 @@ export function createGateway(deps: GatewayDeps) {
     if (args !== undefined && (typeof args !== "object" || args === null || Array.isArray(args))) return false;
     if (params?._meta !== undefined || Object.keys(params!).some((key) => key !== "name" && key !== "arguments")) return false;
     const reply = (payload: { result: unknown } | { error: unknown }) => sendJson(res, 200, { jsonrpc: "2.0", id, ...payload });
-    const denial = denials.get(id);
+    const denial = decided.denials.get(id);
     if (denial !== undefined) {
       reply({ result: { isError: true, content: [{ type: "text", text: denial }] } });
       return true;
@@ -242,7 +282,7 @@ export function createGateway(deps: GatewayDeps) {
     res.once("close", () => res.writableFinished || hungUp.abort());
     const flight = track(caller, id, hungUp.signal);
     try {
-      const result = await upstream.callTool(name, args as Record<string, unknown> | undefined, { signal: flight.signal, timeoutMs: settings.upstreamTimeoutMs });
+      const result = await upstream.callTool(name, args as Record<string, unknown> | undefined, { signal: flight.signal, timeoutMs: settings.upstreamTimeoutMs, headers: decided.credentials.get(id) });
       if (!res.destroyed) reply({ result });
     } catch (error) {
       if (res.destroyed) return true;
@@ -260,12 +300,13 @@ export function createGateway(deps: GatewayDeps) {
   }
 
   /** A fresh MCP server per request (stateless), whose handlers forward to the upstream. */
-  async function serveMcp(req: IncomingMessage, res: ServerResponse, caller: Caller, denials: Map<string | number, string>, body: unknown) {
+  async function serveMcp(req: IncomingMessage, res: ServerResponse, caller: Caller, { denials, credentials }: Decided, body: unknown) {
     const info = upstream.serverInfo;
     const mcp = new Server(
       { name: info?.name ?? "warden-gateway", version: info?.version ?? "0.0.0" },
       { capabilities: { tools: { listChanged: false } }, ...(upstream.instructions ? { instructions: upstream.instructions } : {}) },
     );
+    // Listing carries no caller credential: the gateway's catalog is shared by every caller and narrowed per caller by Warden's grants.
     mcp.setRequestHandler(ListToolsRequestSchema, async (request) => {
       const page = await upstream.listTools(request.params?.cursor, settings.upstreamTimeoutMs);
       const shown = screen(page.tools);
@@ -282,6 +323,7 @@ export function createGateway(deps: GatewayDeps) {
         return await upstream.callTool(request.params.name, request.params.arguments, {
           signal: flight.signal,
           timeoutMs: settings.upstreamTimeoutMs,
+          headers: credentials.get(extra.requestId),
           onprogress:
             progressToken === undefined
               ? undefined
@@ -308,6 +350,31 @@ export function createGateway(deps: GatewayDeps) {
   }
 
   return { handle, close: () => drift.close() };
+}
+
+/** What was decided for a request's calls before any reached the upstream: refusals, and each allowed call's upstream credential. */
+type Decided = { denials: Map<string | number, string>; credentials: Map<string | number, Record<string, string>> };
+
+/**
+ * The SDK's token exchanger, authenticated with the gateway's own API key.
+ * Its cache is dropped whenever a new Warden config applies, so a delegation
+ * removed and published stops working at once rather than when the cached
+ * tokens expire.
+ */
+function upstreamCredentials(deps: GatewayDeps, exchange: NonNullable<GatewaySettings["tokenExchange"]>) {
+  const exchanger = createTokenExchanger({ url: deps.settings.warden.url, apiKey: deps.settings.warden.apiKey, ...(deps.fetch ? { fetch: deps.fetch } : {}) });
+  let seenVersion: number | undefined;
+  return {
+    async tokenFor(incomingToken: string, tool: string): Promise<string> {
+      const version = deps.warden.config?.version;
+      if (version !== seenVersion) {
+        exchanger.clear();
+        seenVersion = version;
+      }
+      const token = await exchanger.tokenFor(incomingToken, { audience: exchange.audience, ...(exchange.scope.length ? { scope: exchange.scope } : {}), tool });
+      return token.accessToken;
+    },
+  };
 }
 
 function decidedIds(body: unknown): (string | number)[] {
