@@ -229,7 +229,9 @@ export function createGateway(deps: GatewayDeps) {
         ip: caller.ip ?? null,
         details: { message: error.description, audience: settings.tokenExchange!.audience },
       });
-      return { kind: "deny", text: `Warden refused an on-behalf-of token for this call (${error.code}: ${error.description})` };
+      // Warden being out of reach is not a refusal; the caller may simply try again.
+      const unreachable = error.code === "unavailable" || error.code === "temporarily_unavailable";
+      return { kind: "deny", text: `${unreachable ? "Warden could not issue" : "Warden refused"} an on-behalf-of token for this call (${error.code}: ${error.description})` };
     }
   }
 
