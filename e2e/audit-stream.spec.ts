@@ -124,6 +124,9 @@ test("with protobuf, stopping the receiver for a minute and starting it again de
   await section.getByRole("button", { name: "Save streaming" }).click();
   // Events stored from now on are sent as protobuf.
   await expect(section).toContainText("Saved.");
+  // Saving is an admin change, recorded and streamed like any other: let it arrive first.
+  const saved = () => [...otlp.records.values()].some((record) => record.attributes["warden.audit.action"]?.stringValue === "audit_stream.updated");
+  await expect.poll(saved, { timeout: 20_000 }).toBe(true);
   await otlp.stop();
   const during = [...(await ingest(300, "outage")), ...(await ingest(150, "outage"))];
   await expect(section.getByTestId("audit-stream-lag")).toContainText("450 events behind", { timeout: 15_000 });
