@@ -6,6 +6,7 @@ import { canonicalJson } from "@/sdk/src/contract/canonical-json";
 import type { PolicySnapshot } from "@/sdk/src/contract/policy";
 import type { DecisionInputs } from "@/sdk/src/contract/decision-inputs";
 import { replayGroups, type FlipGroup, type FlipTotals, type ReplayGroup } from "./replay";
+import { windowGroupingQuery } from "./rollup";
 
 export const DEFAULT_WINDOW_DAYS = 7;
 export const MAX_WINDOW_DAYS = 30;
@@ -129,11 +130,13 @@ export async function configImpact(
 type GroupRow = { subject: string; clientId: string | null; server: string; tool: string; inputs: string | null; calls: number; lastSeen: Date };
 
 /**
- * The grouping query: one row per distinct (subject, client, server, tool,
- * inputs) among the reported tool-call decisions of an environment in
- * [from, to). Events without inputs group by caller and tool only and are
- * counted as not replayable. `inputs::text` is jsonb's normal form, so equal
- * inputs have equal text whatever order the producer wrote them in.
+ * The grouping, event by event: one row per distinct (subject, client,
+ * server, tool, inputs) among the reported tool-call decisions of an
+ * environment in [from, to). Events without inputs group by caller and tool
+ * only and are counted as not replayable. `inputs::text` is jsonb's normal
+ * form, so equal inputs have equal text whatever order the producer wrote
+ * them in. The preview reads the same rows from the daily rollup
+ * (windowGroupingQuery in ./rollup); this is what it must equal.
  */
 export const GROUP_SQL = `
   SELECT "actor" AS "subject", "clientId", "server", "tool", "inputs"::text AS "inputs", count(*)::int AS "calls", max("ts") AS "lastSeen"
@@ -142,7 +145,8 @@ export const GROUP_SQL = `
     AND "source" = 'mcp' AND "decision" IN ('allow', 'deny') AND "server" IS NOT NULL AND "tool" IS NOT NULL
   GROUP BY "actor", "clientId", "server", "tool", "inputs"`;
 
-async function groupWindow(db: Db, environmentId: string, from: Date, to: Date, options: ImpactOptions) {
+/** The window's groups of identical decision inputs, from the daily rollup and the events it does not cover (or, with `fromEvents`, from every event). */
+export async function groupWindow(db: Db, environmentId: string, from: Date, to: Date, options: ImpactOptions & { fromEvents?: boolean } = {}) {
   const merged: ReplayGroup[] = [];
   let calls = 0;
   let replayableCalls = 0;
@@ -154,14 +158,15 @@ async function groupWindow(db: Db, environmentId: string, from: Date, to: Date, 
       // Read-only, with enough memory to aggregate in a hash rather than by sorting on disk.
       await sql(`SET TRANSACTION READ ONLY`);
       await sql(`SET LOCAL work_mem = '64MB'`);
-      // One statement for the whole window: slicing it (for finer progress) cost more than the statement itself.
+      // One statement for the whole window, so the rollup, its cursors and the events are read in one snapshot.
       // Cancelling asks the server to stop the statement, from another connection.
       const [backend] = await sql<{ pid: number }>(`SELECT pg_backend_pid() AS "pid"`);
       const cancel = () => void db.$queryRawUnsafe(`SELECT pg_cancel_backend($1)`, backend!.pid).catch(() => undefined);
       options.signal?.addEventListener("abort", cancel, { once: true });
       let rows: GroupRow[];
       try {
-        rows = await sql<GroupRow>(GROUP_SQL, [environmentId, from, to]);
+        const query = options.fromEvents ? { text: GROUP_SQL, values: [environmentId, from, to] } : windowGroupingQuery(environmentId, from, to);
+        rows = await sql<GroupRow>(query.text, query.values);
       } catch (error) {
         if (options.signal?.aborted) throw new ImpactCancelled();
         throw error;
