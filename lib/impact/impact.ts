@@ -6,7 +6,7 @@ import { canonicalJson } from "@/sdk/src/contract/canonical-json";
 import type { PolicySnapshot } from "@/sdk/src/contract/policy";
 import type { DecisionInputs } from "@/sdk/src/contract/decision-inputs";
 import { replayGroups, type FlipGroup, type FlipTotals, type ReplayGroup } from "./replay";
-import { windowGroupingQuery } from "./rollup";
+import { ROLLUP_CURSORS_SQL, windowGroupingQuery, type RollupCursor } from "./rollup";
 
 export const DEFAULT_WINDOW_DAYS = 7;
 export const MAX_WINDOW_DAYS = 30;
@@ -155,17 +155,20 @@ export async function groupWindow(db: Db, environmentId: string, from: Date, to:
   await withSqlTransaction(
     db,
     async (sql: Sql) => {
-      // Read-only, with enough memory to aggregate in a hash rather than by sorting on disk.
-      await sql(`SET TRANSACTION READ ONLY`);
+      // Read-only, with enough memory to aggregate in a hash rather than by sorting on disk; one snapshot for the rollup's
+      // cursors and the statement that reads events on either side of them.
+      await sql(`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`);
       await sql(`SET LOCAL work_mem = '64MB'`);
-      // One statement for the whole window, so the rollup, its cursors and the events are read in one snapshot.
+      // One statement for the whole window: slicing it (for finer progress) cost more than the statement itself.
       // Cancelling asks the server to stop the statement, from another connection.
       const [backend] = await sql<{ pid: number }>(`SELECT pg_backend_pid() AS "pid"`);
       const cancel = () => void db.$queryRawUnsafe(`SELECT pg_cancel_backend($1)`, backend!.pid).catch(() => undefined);
       options.signal?.addEventListener("abort", cancel, { once: true });
       let rows: GroupRow[];
       try {
-        const query = options.fromEvents ? { text: GROUP_SQL, values: [environmentId, from, to] } : windowGroupingQuery(environmentId, from, to);
+        const query = options.fromEvents
+          ? { text: GROUP_SQL, values: [environmentId, from, to] }
+          : windowGroupingQuery(environmentId, from, to, await sql<RollupCursor>(ROLLUP_CURSORS_SQL, [environmentId]));
         rows = await sql<GroupRow>(query.text, query.values);
       } catch (error) {
         if (options.signal?.aborted) throw new ImpactCancelled();

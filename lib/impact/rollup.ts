@@ -112,6 +112,14 @@ export async function rebuildRollupBefore(sql: Sql, environmentId: string, cutof
   );
 }
 
+export type RollupCursor = { chain: string; rolled: string };
+
+/** Every chain of an environment (its lanes, past ones included) and how far the rollup has read it; $1 is the environment. */
+export const ROLLUP_CURSORS_SQL = `
+  SELECT h."chain", COALESCE(c."lastSeq", 0)::text AS "rolled"
+  FROM "AuditChainHead" h LEFT JOIN "DecisionRollupCursor" c ON c."chain" = h."chain"
+  WHERE h."chain" = $1::text OR h."chain" LIKE $1::text || '~%'`;
+
 export const DAY_MS = 86_400_000;
 
 export function startOfUtcDay(date: Date): Date {
@@ -142,21 +150,26 @@ export function isoDay(date: Date): string {
  * - Events not rolled up yet (past their chain's cursor) in the window, read
  *   through (chain, seq).
  *
- * Events are rolled up when their seq is at or below their chain's cursor;
- * all of it is one statement, so one snapshot of rollup, cursors and events.
+ * Events are rolled up when their seq is at or below their chain's cursor
+ * (`cursors`, from ROLLUP_CURSORS_SQL): read them in the same snapshot as
+ * this statement (a REPEATABLE READ transaction). They are given as values,
+ * not joined, so the planner sees how few events lie past them.
  */
-export function windowGroupingQuery(environmentId: string, from: Date, to: Date): { text: string; values: unknown[] } {
+export function windowGroupingQuery(environmentId: string, from: Date, to: Date, cursors: RollupCursor[]): { text: string; values: unknown[] } {
   const values: unknown[] = [environmentId, from, to];
   const param = (value: unknown) => {
     values.push(value);
     return `$${values.length}`;
   };
+  // Named only by the parts that need them: an unused parameter has no type PostgreSQL can infer.
+  let cursorTable: string | undefined;
+  const cursorsAsTable = () => (cursorTable ??= `unnest(${param(cursors.map((cursor) => cursor.chain))}::text[], ${param(cursors.map((cursor) => cursor.rolled))}::bigint[])`);
   const parts: string[] = [];
   const rows = (where: string) => `SELECT "subject", "clientId", "server", "tool", "inputs", "calls", "lastSeen" FROM "DecisionRollup" WHERE "environmentId" = $1::uuid AND ${where}`;
   // Rolled-up events of a span, counted +1 or -1 (the subtracted ones carry no last call).
   const rolledEvents = (start: Date, end: Date, sign: 1 | -1, extra = "") =>
     `SELECT e."actor", e."clientId", e."server", e."tool", e."inputs", ${sign}::bigint, ${sign === 1 ? `e."ts"` : "NULL::timestamptz"}
-     FROM "AuditEvent" e LEFT JOIN cursors c ON c."chain" = e."chain"
+     FROM "AuditEvent" e LEFT JOIN ${cursorsAsTable()} AS c ("chain", "rolled") ON c."chain" = e."chain"
      WHERE e."environmentId" = $1::uuid AND e."ts" >= ${param(start)} AND e."ts" < ${param(end)} AND e."seq" <= COALESCE(c."rolled", 0)
        AND ${REPLAYED}${extra}`;
 
@@ -185,17 +198,15 @@ export function windowGroupingQuery(environmentId: string, from: Date, to: Date)
       parts.push(rolledEvents(lastDay, to, 1, ` AND ${late}`));
     }
   }
-  parts.push(
-    `SELECT e."actor", e."clientId", e."server", e."tool", e."inputs", 1::bigint, e."ts"
-     FROM cursors c JOIN "AuditEvent" e ON e."chain" = c."chain" AND e."seq" > c."rolled"
-     WHERE e."environmentId" = $1::uuid AND e."ts" >= $2 AND e."ts" < $3 AND ${REPLAYED}`,
-  );
+  for (const cursor of cursors) {
+    parts.push(
+      `SELECT e."actor", e."clientId", e."server", e."tool", e."inputs", 1::bigint, e."ts"
+       FROM "AuditEvent" e
+       WHERE e."chain" = ${param(cursor.chain)} AND e."seq" > ${param(cursor.rolled)}::bigint
+         AND e."environmentId" = $1::uuid AND e."ts" >= $2 AND e."ts" < $3 AND ${REPLAYED}`,
+    );
+  }
   const text = `
-    WITH cursors AS (
-      SELECT h."chain", COALESCE(c."lastSeq", 0) AS "rolled"
-      FROM "AuditChainHead" h LEFT JOIN "DecisionRollupCursor" c ON c."chain" = h."chain"
-      WHERE h."chain" = $1::text OR h."chain" LIKE $1::text || '~%'
-    )
     SELECT "subject", "clientId", "server", "tool", "inputs"::text AS "inputs", sum("calls")::int AS "calls", max("lastSeen") AS "lastSeen"
     FROM (
       ${parts.join("\n      UNION ALL\n      ")}
