@@ -127,16 +127,16 @@ try {
   let passes = 0;
   for (;;) {
     const pass = await rollUpDecisions(db);
-    rolled += pass.events;
+    rolled += pass.calls;
     passes++;
-    if (passes % 10 === 0) console.log(`  rolled up ${fmt(rolled)} events (${((performance.now() - rollupStarted) / 1000).toFixed(0)} s)`);
+    if (passes % 10 === 0) console.log(`  rolled up ${fmt(rolled)} calls (${((performance.now() - rollupStarted) / 1000).toFixed(0)} s)`);
     if (pass.ran && pass.chainsBehind === 0) break;
   }
   const rollupMs = performance.now() - rollupStarted;
   await raw.query(`VACUUM ANALYZE "DecisionRollup"`);
   const { rows: [rollupRows] } = await raw.query<{ rows: number; days: number }>(`SELECT count(*)::int AS "rows", count(DISTINCT "day")::int AS "days" FROM "DecisionRollup"`);
   console.log(
-    `rollup catch-up: ${fmt(rolled)} events in ${passes} passes, ${fmt(rollupMs)} ms (${fmt(rolled / (rollupMs / 1000))} events/s); ` +
+    `rollup catch-up: ${fmt(rolled)} calls in ${passes} passes, ${fmt(rollupMs)} ms (${fmt(rolled / (rollupMs / 1000))} calls/s); ` +
       `${fmt(rollupRows!.rows)} rows over ${rollupRows!.days} days`,
   );
 
@@ -180,7 +180,7 @@ try {
   const ratios = a.map((base, index) => b[index]! / base);
   const replayMs = median(b);
   pass = replayMs < TARGET_MS;
-  console.log(`\nrollup catch-up (${fmt(rolled)} events, once): ${fmt(rollupMs)} ms`);
+  console.log(`\nrollup catch-up (${fmt(rolled)} calls, once): ${fmt(rollupMs)} ms`);
   console.log(`median: bare GROUP BY ${fmt(median(a))} ms, replay ${fmt(replayMs)} ms; replay / GROUP BY = ${median(ratios).toFixed(2)}`);
   console.log(`target: replay < ${fmt(TARGET_MS)} ms → ${pass ? "PASS" : "FAIL"}`);
 } finally {

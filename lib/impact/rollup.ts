@@ -23,22 +23,26 @@ const DEFAULT_PER_CHAIN = 100_000;
 const REPLAYED = `e."source" = 'mcp' AND e."decision" IN ('allow', 'deny') AND e."server" IS NOT NULL AND e."tool" IS NOT NULL`;
 
 /**
- * Rows of the rollup from the events the `FROM … WHERE` clause selects
- * (aliased `e`). Grouped by the inputs' text (jsonb's normal form), so a row's
- * key is unique within one statement, as ON CONFLICT requires.
+ * Adds to the rollup the tool calls of the events the `FROM … WHERE` clause
+ * selects (aliased `e`), and returns how many. Grouped by the inputs' text
+ * (jsonb's normal form), so a row's key is unique within one statement, as
+ * ON CONFLICT requires.
  */
 function rollupInsert(fromWhere: string, onConflict: string): string {
   return `
-    INSERT INTO "DecisionRollup" AS r ("environmentId", "day", "key", "subject", "clientId", "server", "tool", "inputs", "calls", "lastSeen")
-    SELECT "environmentId", "day", sha256(convert_to(json_build_array("actor", "clientId", "server", "tool", "inputs")::text, 'UTF8')),
-           "actor", "clientId", "server", "tool", "inputs"::jsonb, "calls", "lastSeen"
-    FROM (
+    WITH grouped AS (
       SELECT e."environmentId", (e."ts" AT TIME ZONE 'UTC')::date AS "day", e."actor", e."clientId", e."server", e."tool", e."inputs"::text AS "inputs",
              count(*) AS "calls", max(e."ts") AS "lastSeen"
       ${fromWhere} AND e."environmentId" IS NOT NULL AND ${REPLAYED}
       GROUP BY 1, 2, 3, 4, 5, 6, 7
-    ) AS grouped
-    ${onConflict}`;
+    ), added AS (
+      INSERT INTO "DecisionRollup" AS r ("environmentId", "day", "key", "subject", "clientId", "server", "tool", "inputs", "calls", "lastSeen")
+      SELECT "environmentId", "day", sha256(convert_to(json_build_array("actor", "clientId", "server", "tool", "inputs")::text, 'UTF8')),
+             "actor", "clientId", "server", "tool", "inputs"::jsonb, "calls", "lastSeen"
+      FROM grouped
+      ${onConflict}
+    )
+    SELECT COALESCE(sum("calls"), 0)::int AS "calls" FROM grouped`;
 }
 
 const ADD_TO_ROLLUP = rollupInsert(
@@ -46,12 +50,13 @@ const ADD_TO_ROLLUP = rollupInsert(
   `ON CONFLICT ("environmentId", "day", "key") DO UPDATE SET "calls" = r."calls" + EXCLUDED."calls", "lastSeen" = GREATEST(r."lastSeen", EXCLUDED."lastSeen")`,
 );
 
-export type RollupResult = { ran: boolean; events: number; chainsBehind: number };
+export type RollupResult = { ran: boolean; calls: number; chainsBehind: number };
 
 /**
- * One bounded pass: at most `perChain` new events of each chain are added to
- * the rollup, and the chain's cursor moves past them in the same transaction.
- * `chainsBehind` counts the chains that still have events to roll up.
+ * One bounded pass: the tool calls among at most `perChain` new events of each
+ * chain are added to the rollup (`calls`: how many), and the chain's cursor
+ * moves past those events in the same transaction. `chainsBehind` counts the
+ * chains that still have events to roll up.
  */
 export async function rollUpDecisions(db: Db, options: { perChain?: number } = {}): Promise<RollupResult> {
   const perChain = Math.max(1, options.perChain ?? DEFAULT_PER_CHAIN);
@@ -59,14 +64,14 @@ export async function rollUpDecisions(db: Db, options: { perChain?: number } = {
     db,
     async (sql) => {
       const [lock] = await sql<{ locked: boolean }>(`SELECT pg_try_advisory_xact_lock(${ROLLUP_LOCK_SQL}) AS "locked"`);
-      if (!lock?.locked) return { ran: false, events: 0, chainsBehind: 0 };
+      if (!lock?.locked) return { ran: false, calls: 0, chainsBehind: 0 };
       const chains = await sql<{ chain: string; headSeq: string; cursorSeq: string | null }>(
         `SELECT h."chain", h."lastSeq"::text AS "headSeq", c."lastSeq"::text AS "cursorSeq"
          FROM "AuditChainHead" h LEFT JOIN "DecisionRollupCursor" c ON c."chain" = h."chain"
          WHERE h."chain" <> $1 AND (c."lastSeq" IS NULL OR c."lastSeq" < h."lastSeq")`,
         [GLOBAL_CHAIN],
       );
-      let events = 0;
+      let calls = 0;
       let chainsBehind = 0;
       for (const chain of chains) {
         const from = chain.cursorSeq ?? "0";
@@ -76,17 +81,16 @@ export async function rollUpDecisions(db: Db, options: { perChain?: number } = {
           [chain.chain, from, chain.headSeq, perChain - 1],
         );
         const to = bound?.seq ?? chain.headSeq;
-        const [counted] = await sql<{ events: number }>(`SELECT count(*)::int AS "events" FROM "AuditEvent" WHERE "chain" = $1 AND "seq" > $2::bigint AND "seq" <= $3::bigint`, [chain.chain, from, to]);
-        await sql(ADD_TO_ROLLUP, [chain.chain, from, to]);
+        const [added] = await sql<{ calls: number }>(ADD_TO_ROLLUP, [chain.chain, from, to]);
         await sql(
           `INSERT INTO "DecisionRollupCursor" ("chain", "lastSeq", "rolledAt") VALUES ($1, $2::bigint, now())
            ON CONFLICT ("chain") DO UPDATE SET "lastSeq" = EXCLUDED."lastSeq", "rolledAt" = now()`,
           [chain.chain, to],
         );
-        events += counted?.events ?? 0;
+        calls += added?.calls ?? 0;
         if (BigInt(to) < BigInt(chain.headSeq)) chainsBehind++;
       }
-      return { ran: true, events, chainsBehind };
+      return { ran: true, calls, chainsBehind };
     },
     { statementTimeoutMs: 120_000 },
   );
