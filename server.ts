@@ -26,6 +26,7 @@ import { fetchSettingsFromEnv } from "@/lib/clients/fetch-settings";
 import { recheckDueClients } from "@/lib/clients/recheck";
 import { applyAllAuditRetention } from "@/lib/audit/retention";
 import { checkReportedDecisions } from "@/lib/impact/reported-check";
+import { rollUpDecisions } from "@/lib/impact/rollup";
 import { LOGO_CONTENT_SECURITY_POLICY, LOGO_ROUTE_PREFIX } from "@/lib/clients/logo";
 import { ensureSigningKey } from "@/lib/config/signing-keys";
 import { runtimeEncryptionKey, runtimeSigner } from "@/lib/config/runtime-signer";
@@ -136,7 +137,8 @@ async function main() {
 
   // Webhook deliveries (and audit streaming): every instance runs them; leases keep them from overlapping.
   const notifications = startNotificationWorkers({ db: getDb, encryptionKey: runtimeEncryptionKey, publicUrl, log });
-  // Re-decides what MCP servers report against the config version each event names; bounded per pass, one instance at a time.
+  // Re-decides what MCP servers report against the config version each event names, and rolls them up by day for the
+  // impact preview; bounded per pass, one instance at a time.
   const decisionCheckSeconds = Number(process.env.WARDEN_DECISION_CHECK_SECONDS ?? 15);
   let decisionCheckRunning = false;
   const decisionCheck =
@@ -147,6 +149,9 @@ async function main() {
           checkReportedDecisions(getDb())
             .then((result) => result.flagged && log(`flagged ${result.flagged} reported decision(s) their config version would not have made`))
             .catch((error: unknown) => console.error("[warden] reported-decision check failed", error))
+            // The same new events feed the impact preview's daily rollup; until they do, the preview reads them one by one.
+            .then(() => rollUpDecisions(getDb()))
+            .catch((error: unknown) => console.error("[warden] decision rollup failed", error))
             .finally(() => (decisionCheckRunning = false));
         }, decisionCheckSeconds * 1_000)
       : undefined;

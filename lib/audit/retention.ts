@@ -2,6 +2,7 @@ import "server-only";
 import { z } from "zod";
 import type { Db } from "@/lib/db/client";
 import { StaleWriteError } from "@/lib/errors";
+import { rebuildRollupBefore, ROLLUP_LOCK_SQL } from "@/lib/impact/rollup";
 import { chainsOf, recordAdminEvent, recordAuditEvents, type AuditActor } from "./record";
 
 export const MAX_RETENTION_DAYS = 3_650;
@@ -57,6 +58,9 @@ export async function applyAuditRetention(db: Db, environmentId: string, days: n
     async (tx) => {
       let deleted = 0;
       const restarts: RetentionRestart[] = [];
+      // The impact preview's daily rollup counts these events too: no rollup pass may run until it is corrected below.
+      // Taken before the chain locks, as the pass takes none of those.
+      await tx.$queryRawUnsafe(`SELECT 1 AS "locked" FROM (SELECT pg_advisory_xact_lock(${ROLLUP_LOCK_SQL})) AS "lock"`);
       // In chain order, like every writer that takes more than one: appends to a lane wait while it is cut.
       for (const chain of chainsOf(environmentId)) {
         await tx.$queryRaw`SELECT 1 FROM "AuditChainHead" WHERE "chain" = ${chain} FOR UPDATE`;
@@ -72,6 +76,7 @@ export async function applyAuditRetention(db: Db, environmentId: string, days: n
         deleted += removed;
       }
       if (deleted === 0) return { deleted, cutoff, restarts };
+      await rebuildRollupBefore((text, values = []) => tx.$queryRawUnsafe(text, ...values), environmentId, cutoff);
       await recordAuditEvents(tx, [
         {
           environmentId,

@@ -6,6 +6,7 @@ import { canonicalJson } from "@/sdk/src/contract/canonical-json";
 import type { PolicySnapshot } from "@/sdk/src/contract/policy";
 import type { DecisionInputs } from "@/sdk/src/contract/decision-inputs";
 import { replayGroups, type FlipGroup, type FlipTotals, type ReplayGroup } from "./replay";
+import { ROLLUP_CURSORS_SQL, windowGroupingQuery, type RollupCursor } from "./rollup";
 
 export const DEFAULT_WINDOW_DAYS = 7;
 export const MAX_WINDOW_DAYS = 30;
@@ -129,11 +130,13 @@ export async function configImpact(
 type GroupRow = { subject: string; clientId: string | null; server: string; tool: string; inputs: string | null; calls: number; lastSeen: Date };
 
 /**
- * The grouping query: one row per distinct (subject, client, server, tool,
- * inputs) among the reported tool-call decisions of an environment in
- * [from, to). Events without inputs group by caller and tool only and are
- * counted as not replayable. `inputs::text` is jsonb's normal form, so equal
- * inputs have equal text whatever order the producer wrote them in.
+ * The grouping, event by event: one row per distinct (subject, client,
+ * server, tool, inputs) among the reported tool-call decisions of an
+ * environment in [from, to). Events without inputs group by caller and tool
+ * only and are counted as not replayable. `inputs::text` is jsonb's normal
+ * form, so equal inputs have equal text whatever order the producer wrote
+ * them in. The preview reads the same rows from the daily rollup
+ * (windowGroupingQuery in ./rollup); this is what it must equal.
  */
 export const GROUP_SQL = `
   SELECT "actor" AS "subject", "clientId", "server", "tool", "inputs"::text AS "inputs", count(*)::int AS "calls", max("ts") AS "lastSeen"
@@ -142,7 +145,8 @@ export const GROUP_SQL = `
     AND "source" = 'mcp' AND "decision" IN ('allow', 'deny') AND "server" IS NOT NULL AND "tool" IS NOT NULL
   GROUP BY "actor", "clientId", "server", "tool", "inputs"`;
 
-async function groupWindow(db: Db, environmentId: string, from: Date, to: Date, options: ImpactOptions) {
+/** The window's groups of identical decision inputs, from the daily rollup and the events it does not cover (or, with `fromEvents`, from every event). */
+export async function groupWindow(db: Db, environmentId: string, from: Date, to: Date, options: ImpactOptions & { fromEvents?: boolean } = {}) {
   const merged: ReplayGroup[] = [];
   let calls = 0;
   let replayableCalls = 0;
@@ -151,8 +155,9 @@ async function groupWindow(db: Db, environmentId: string, from: Date, to: Date, 
   await withSqlTransaction(
     db,
     async (sql: Sql) => {
-      // Read-only, with enough memory to aggregate in a hash rather than by sorting on disk.
-      await sql(`SET TRANSACTION READ ONLY`);
+      // Read-only, with enough memory to aggregate in a hash rather than by sorting on disk; one snapshot for the rollup's
+      // cursors and the statement that reads events on either side of them.
+      await sql(`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`);
       await sql(`SET LOCAL work_mem = '64MB'`);
       // One statement for the whole window: slicing it (for finer progress) cost more than the statement itself.
       // Cancelling asks the server to stop the statement, from another connection.
@@ -161,7 +166,10 @@ async function groupWindow(db: Db, environmentId: string, from: Date, to: Date, 
       options.signal?.addEventListener("abort", cancel, { once: true });
       let rows: GroupRow[];
       try {
-        rows = await sql<GroupRow>(GROUP_SQL, [environmentId, from, to]);
+        const query = options.fromEvents
+          ? { text: GROUP_SQL, values: [environmentId, from, to] }
+          : windowGroupingQuery(environmentId, from, to, await sql<RollupCursor>(ROLLUP_CURSORS_SQL, [environmentId]));
+        rows = await sql<GroupRow>(query.text, query.values);
       } catch (error) {
         if (options.signal?.aborted) throw new ImpactCancelled();
         throw error;
