@@ -139,6 +139,15 @@ describeEachDatabase("the daily rollup behind the impact preview", (t) => {
     expect(rows).toBeLessThan(300);
   });
 
+  it("replays nothing, without an error, for an environment with no traffic yet, whatever the window", async () => {
+    const { prod } = await environments();
+    for (const window of WINDOWS) {
+      const from = new Date(window.to.getTime() - window.days * DAY_MS);
+      await expect(groupWindow(t.db, prod, from, window.to)).resolves.toMatchObject({ calls: 0 });
+    }
+    await expect(draftImpact(t.db, prod, { days: 7 })).resolves.toMatchObject({ traffic: { calls: 0 }, losesAccess: [], gainsAccess: [] });
+  });
+
   it("counts a call in the preview as soon as it is stored, before the rollup catches up", async () => {
     const { prod } = await environments();
     await record(prod, 50, { from: new Date(Date.now() - 3 * DAY_MS), to: new Date(Date.now() - HOUR) }, 4);

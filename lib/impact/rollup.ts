@@ -210,12 +210,17 @@ export function windowGroupingQuery(environmentId: string, from: Date, to: Date,
          AND e."environmentId" = $1::uuid AND e."ts" >= $2 AND e."ts" < $3 AND ${REPLAYED}`,
     );
   }
+  // A window that no part covers still needs a FROM.
+  if (parts.length === 0) parts.push(`SELECT NULL::text, NULL::text, NULL::text, NULL::text, NULL::jsonb, 0::bigint, NULL::timestamptz WHERE false`);
+  // The window's ends are named with their type here: with no traffic (no
+  // chains, so no cursor parts) and whole days from the rollup, no part may
+  // use $2 or $3, and PostgreSQL refuses a parameter whose type it cannot infer.
   const text = `
     SELECT "subject", "clientId", "server", "tool", "inputs"::text AS "inputs", sum("calls")::int AS "calls", max("lastSeen") AS "lastSeen"
     FROM (
       ${parts.join("\n      UNION ALL\n      ")}
     ) AS parts ("subject", "clientId", "server", "tool", "inputs", "calls", "lastSeen")
     GROUP BY "subject", "clientId", "server", "tool", "inputs"
-    HAVING sum("calls") > 0`;
+    HAVING sum("calls") > 0 AND $2::timestamptz <= $3::timestamptz`;
   return { text, values };
 }
