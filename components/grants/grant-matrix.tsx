@@ -49,7 +49,9 @@ export function GrantMatrixView({ envKey, matrix, scopes, editable }: { envKey: 
             <Button size="sm" variant="ghost" onClick={state.clearSelection}>
               Clear selection
             </Button>
-          ) : (
+          ) : pending ? null : (
+            // "Saving…" takes the hint's place rather than joining it: on a narrow row the two would wrap to a second
+            // line and push the matrix down under the pointer for as long as the save takes.
             <span className="text-xs text-muted-foreground">Check tools (rows) and roles (columns) to change many cells at once.</span>
           )}
           {pending ? (
