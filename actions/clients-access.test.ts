@@ -5,17 +5,7 @@ import type { AdminRole } from "@/lib/auth/admin-roles";
 // must refuse a role below ADMIN before touching anything. The session is
 // replaced by one whose role the test chooses; nothing else is mocked.
 const session = vi.hoisted(() => ({ role: "VIEWER" as AdminRole }));
-vi.mock("@/lib/auth/session", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("@/lib/auth/session")>();
-  const { hasRole } = await import("@/lib/auth/admin-roles");
-  return {
-    ...actual,
-    requireAdmin: async (minRole: AdminRole) => {
-      if (!hasRole(session.role, minRole)) throw new actual.AccessError(403, `Your role (${session.role}) does not allow this. It needs ${minRole} or above.`);
-      return { id: "0190c0de-0000-7000-8000-000000000001", email: "someone@example.com", role: session.role };
-    },
-  };
-});
+vi.mock("@/lib/auth/session", async (importOriginal) => (await import("@/lib/auth/testing/session-mock")).sessionMock(importOriginal, session));
 const domain = vi.hoisted(() => ({ deleted: 0, registered: 0, updated: 0 }));
 vi.mock("@/lib/clients/clients", async (importOriginal) => ({
   ...(await importOriginal<typeof import("@/lib/clients/clients")>()),

@@ -1,6 +1,5 @@
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
-import type { AdminRole } from "@/lib/auth/admin-roles";
 import type { Db } from "@/lib/db/client";
 import { describeEachDatabase } from "@/lib/db/test-harness";
 import { MAX_JSON_DEPTH } from "@/lib/input/rules";
@@ -10,11 +9,8 @@ import { startHttpsFixture } from "@/lib/clients/testing/fixture-server";
 // session and the test's database behind getDb. The fetcher trusts the
 // loopback fixture through its test-only setting, read from the environment
 // as in a real test deployment.
-const session = vi.hoisted(() => ({ db: null as unknown }));
-vi.mock("@/lib/auth/session", async (importOriginal) => ({
-  ...(await importOriginal<typeof import("@/lib/auth/session")>()),
-  requireAdmin: async () => ({ id: "0190c0de-0000-7000-8000-000000000001", email: "admin@example.com", role: "ADMIN" as AdminRole }),
-}));
+const session = vi.hoisted(() => ({ role: "ADMIN" as const, db: null as unknown }));
+vi.mock("@/lib/auth/session", async (importOriginal) => (await import("@/lib/auth/testing/session-mock")).sessionMock(importOriginal, session));
 vi.mock("@/lib/db/client", async (importOriginal) => ({ ...(await importOriginal<typeof import("@/lib/db/client")>()), getDb: () => session.db as Db }));
 vi.mock("next/cache", () => ({ revalidatePath: () => undefined }));
 // Outside a request there are no headers; the action reads them for the audit actor.

@@ -5,10 +5,8 @@ import { z } from "zod";
 // runtime or PostgreSQL cannot take must come back as a form error, never as
 // a crash. The session is replaced by an ADMIN's (sign-in is not under test);
 // nothing else is mocked, and none of these inputs gets as far as the database.
-vi.mock("@/lib/auth/session", async (importOriginal) => ({
-  ...(await importOriginal<typeof import("@/lib/auth/session")>()),
-  requireAdmin: async () => ({ id: "0190c0de-0000-7000-8000-000000000001", email: "admin@example.com", role: "ADMIN" }),
-}));
+const session = vi.hoisted(() => ({ role: "ADMIN" as const }));
+vi.mock("@/lib/auth/session", async (importOriginal) => (await import("@/lib/auth/testing/session-mock")).sessionMock(importOriginal, session));
 
 const { createToolAction, updateToolAction } = await import("@/actions/tools");
 const { runAdminAction } = await import("@/lib/actions/run-admin-action");

@@ -10,18 +10,7 @@ import { startHttpsFixture, TEST_CA } from "./testing/fixture-server";
 // The route is called as Next.js would, with a session whose role the test
 // chooses and the test's database behind getDb.
 const session = vi.hoisted(() => ({ role: null as AdminRole | null, db: null as unknown }));
-vi.mock("@/lib/auth/session", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("@/lib/auth/session")>();
-  const { hasRole } = await import("@/lib/auth/admin-roles");
-  return {
-    ...actual,
-    requireAdmin: async (minRole: AdminRole) => {
-      if (!session.role) throw new actual.AccessError(401, "Your session has ended. Sign in again.");
-      if (!hasRole(session.role, minRole)) throw new actual.AccessError(403, "Your role does not allow this.");
-      return { id: "0190c0de-0000-7000-8000-000000000001", email: "viewer@example.com", role: session.role };
-    },
-  };
-});
+vi.mock("@/lib/auth/session", async (importOriginal) => (await import("@/lib/auth/testing/session-mock")).sessionMock(importOriginal, session));
 vi.mock("@/lib/db/client", async (importOriginal) => ({ ...(await importOriginal<typeof import("@/lib/db/client")>()), getDb: () => session.db as Db }));
 const { GET, POST } = await import("@/app/api/clients/logos/[id]/route");
 

@@ -6,17 +6,7 @@ import type { AdminRole } from "@/lib/auth/admin-roles";
 // session is replaced by one whose role the test chooses, and the domain
 // calls are counted.
 const session = vi.hoisted(() => ({ role: "VIEWER" as AdminRole }));
-vi.mock("@/lib/auth/session", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("@/lib/auth/session")>();
-  const { hasRole } = await import("@/lib/auth/admin-roles");
-  return {
-    ...actual,
-    requireAdmin: async (minRole: AdminRole) => {
-      if (!hasRole(session.role, minRole)) throw new actual.AccessError(403, `Your role (${session.role}) does not allow this. It needs ${minRole} or above.`);
-      return { id: "0190c0de-0000-7000-8000-000000000001", email: "someone@example.com", role: session.role };
-    },
-  };
-});
+vi.mock("@/lib/auth/session", async (importOriginal) => (await import("@/lib/auth/testing/session-mock")).sessionMock(importOriginal, session));
 const calls = vi.hoisted(() => ({ count: 0 }));
 vi.mock("@/lib/notifications/webhooks", async (importOriginal) => {
   const actual = await importOriginal<typeof import("@/lib/notifications/webhooks")>();
