@@ -4,7 +4,7 @@ import { KeyRound } from "lucide-react";
 import { useRouter } from "next/navigation";
 import { useMemo, useState, useTransition } from "react";
 import { createApiKeyAction, revokeApiKeyAction } from "@/actions/config";
-import { DataTable } from "@/components/data-table/data-table";
+import { StaticTable } from "@/components/data-table/static-table";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { ConfirmDialog, Dialog } from "@/components/ui/dialog";
@@ -60,15 +60,11 @@ export function ApiKeysPanel({ environment, keys, servers, editable }: { environ
           <KeyRound className="h-4 w-4" aria-hidden /> Create API key
         </Button>
       ) : null}
-      <DataTable
+      <StaticTable
         label="API keys"
         data={keys}
         columns={columns}
-        total={keys.length}
-        page={1}
-        size={keys.length || 25}
-        sort="createdAt"
-        dir="desc"
+        order={{ sort: "createdAt", dir: "desc" }}
         getRowId={(row) => row.id}
         emptyState={<p className="text-sm text-muted-foreground">No API keys yet. Create one for each MCP server that should poll this environment.</p>}
       />

@@ -3,7 +3,8 @@
 import { useRouter } from "next/navigation";
 import { useEffect, useMemo, useState, useTransition } from "react";
 import { resendDeliveryAction } from "@/actions/notifications";
-import { DataTable, type DataTableColumn } from "@/components/data-table/data-table";
+import type { DataTableColumn } from "@/components/data-table/data-table";
+import { StaticTable } from "@/components/data-table/static-table";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -102,15 +103,12 @@ export function DeliveryLog({ environment, webhookId, rows, live, editable }: { 
   return (
     <div className="space-y-3">
       {feedback ? <Alert tone={feedback.tone}>{feedback.message}</Alert> : null}
-      <DataTable
+      <StaticTable
         label="Deliveries"
         data={rows}
         columns={columns}
-        total={rows.length}
-        page={1}
-        size={rows.length || 50}
-        sort="createdAt"
-        dir="desc"
+        order={{ sort: "createdAt", dir: "desc" }}
+        emptyPageSize={50}
         getRowId={(row) => row.id}
         emptyState={<p className="text-sm text-muted-foreground">Nothing sent yet. Send a test event to check that the receiver accepts Warden&apos;s signature.</p>}
       />

@@ -5,7 +5,8 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useMemo, useState, useTransition } from "react";
 import { createWebhookAction } from "@/actions/notifications";
-import { DataTable, type DataTableColumn } from "@/components/data-table/data-table";
+import type { DataTableColumn } from "@/components/data-table/data-table";
+import { StaticTable } from "@/components/data-table/static-table";
 import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -86,15 +87,11 @@ export function WebhooksPanel({ environment, webhooks, editable }: { environment
           <Plus className="h-4 w-4" aria-hidden /> Add webhook
         </Button>
       ) : null}
-      <DataTable
+      <StaticTable
         label="Webhooks"
         data={webhooks}
         columns={columns}
-        total={webhooks.length}
-        page={1}
-        size={webhooks.length || 25}
-        sort="createdAt"
-        dir="asc"
+        order={{ sort: "createdAt", dir: "asc" }}
         getRowId={(row) => row.id}
         emptyState={<p className="text-sm text-muted-foreground">No webhooks yet. Add one to tell a person or a system when an approval is needed, a client waits for review, or a tool drifts.</p>}
       />
