@@ -58,7 +58,17 @@ describeEachDatabase("audit export", (t) => {
   it("writes CSV with a BOM and a header row, and neutralises cells a spreadsheet would run as formulas", async () => {
     const ts = new Date("2026-02-03T04:05:06.789Z");
     const environment = await seed([
-      { id: uuidv7(), ts, actor: "=HYPERLINK(\"http://evil\")", clientId: "+cmd", tool: "-2+3", action: "@SUM(A1)", reason: "\tTab, \"quoted\"\nnewline", details: { a: 1 } },
+      {
+        id: uuidv7(),
+        ts,
+        actor: "=HYPERLINK(\"http://evil\")",
+        clientId: "+cmd",
+        tool: "-2+3",
+        action: "@SUM(A1)",
+        reason: "\tTab, \"quoted\"\nnewline",
+        details: { a: 1 },
+        inputs: { scopes: ["orders:read"], roles: ["=cmd"], claims: { groups: ["sales", "support"], access_token: "eyJhbGciOi.eyJzdWIiOi.c2ln" } },
+      },
       { id: uuidv7(), ts: new Date(ts.getTime() - 1), actor: "\rcarriage", action: "tool.call", decision: "deny", configVersion: 7, ip: "10.0.0.1" },
     ]);
     const text = (await drain(environment.id, "csv")).join("");
@@ -68,7 +78,7 @@ describeEachDatabase("audit export", (t) => {
     expect([header, first, second].map((row) => row!.length)).toEqual([EXPORT_COLUMNS.length, EXPORT_COLUMNS.length, EXPORT_COLUMNS.length]);
     expect(header).toEqual([...EXPORT_COLUMNS]);
     // The columns come from the contract's field list; spreadsheets and SIEM mappings built on an export expect exactly these.
-    expect(header).toEqual(["id", "ts", "source", "actor", "actorLabel", "clientId", "server", "tool", "action", "target", "decision", "reason", "configVersion", "requestId", "ip", "details", "hash"]);
+    expect(header).toEqual(["id", "ts", "source", "actor", "actorLabel", "clientId", "server", "tool", "action", "target", "decision", "reason", "configVersion", "requestId", "ip", "details", "inputs", "hash"]);
     const cell = (row: string[], column: (typeof EXPORT_COLUMNS)[number]) => row[EXPORT_COLUMNS.indexOf(column)];
     expect(cell(first!, "ts")).toBe("2026-02-03T04:05:06.789Z");
     expect(cell(first!, "actor")).toBe("'=HYPERLINK(\"http://evil\")");
@@ -77,6 +87,11 @@ describeEachDatabase("audit export", (t) => {
     expect(cell(first!, "action")).toBe("'@SUM(A1)");
     expect(cell(first!, "reason")).toBe("'\tTab, \"quoted\"\nnewline");
     expect(JSON.parse(cell(first!, "details")!)).toEqual({ a: 1 });
+    // Decision inputs as stored: redacted, and JSON whose first character no spreadsheet runs.
+    expect(JSON.parse(cell(first!, "inputs")!)).toEqual({ scopes: ["orders:read"], roles: ["=cmd"], claims: { groups: ["sales", "support"], access_token: "[redacted]" } });
+    expect(cell(first!, "inputs")).toMatch(/^\{/);
+    // An event without inputs (an older SDK, an admin change) leaves the cell empty.
+    expect(cell(second!, "inputs")).toBe("");
     expect(cell(first!, "decision")).toBe("");
     expect(cell(second!, "actor")).toBe("'\rcarriage");
     expect([cell(second!, "decision"), cell(second!, "configVersion"), cell(second!, "ip")]).toEqual(["deny", "7", "10.0.0.1"]);
@@ -85,14 +100,20 @@ describeEachDatabase("audit export", (t) => {
   });
 
   it("writes JSON Lines, one event per line, with the same columns", async () => {
-    const environment = await seed([{ id: uuidv7(), ts: new Date("2026-02-03T04:05:06.789Z"), actor: "=alice", action: "tool.call", details: { nested: { list: [1, null] } } }]);
+    const ts = new Date("2026-02-03T04:05:06.789Z");
+    const inputs = { scopes: ["a", "b"], roles: [], claims: { tier: "=gold" } };
+    const environment = await seed([
+      { id: uuidv7(), ts, actor: "=alice", action: "tool.call", details: { nested: { list: [1, null] } }, inputs },
+      { id: uuidv7(), ts: new Date(ts.getTime() - 1), actor: "bob", action: "tool.call" },
+    ]);
     const lines = (await drain(environment.id, "jsonl")).join("").split("\n");
     expect(lines.pop()).toBe("");
-    expect(lines).toHaveLength(1);
-    const event = JSON.parse(lines[0]!) as Record<string, unknown>;
-    expect(Object.keys(event)).toEqual([...EXPORT_COLUMNS]);
+    expect(lines).toHaveLength(2);
+    const [event, older] = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(Object.keys(event!)).toEqual([...EXPORT_COLUMNS]);
     // JSON is not a spreadsheet: values stay as they are.
-    expect(event).toMatchObject({ ts: "2026-02-03T04:05:06.789Z", actor: "=alice", details: { nested: { list: [1, null] } }, decision: null });
+    expect(event).toMatchObject({ ts: "2026-02-03T04:05:06.789Z", actor: "=alice", details: { nested: { list: [1, null] } }, inputs, decision: null });
+    expect(older).toMatchObject({ actor: "bob", details: null, inputs: null });
   });
 
   it("streams a large export in constant batches, newest first, every event once", async () => {

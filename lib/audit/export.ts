@@ -15,7 +15,8 @@ type ExportColumn = (typeof EXPORT_COLUMNS)[number];
 
 /**
  * A column as PostgreSQL's text: nothing to parse on the way in. `ts` in the
- * ISO 8601 form of Date#toISOString; `details` as jsonb prints it.
+ * ISO 8601 form of Date#toISOString; `details` and `inputs` as jsonb prints
+ * them (stored redacted), an event without them an empty cell.
  */
 function selectText(column: ExportColumn): string {
   const name = JSON.stringify(column);

@@ -126,7 +126,7 @@ export const AUDIT_EVENT_FIELDS = {
       .nullish(),
   }),
   /** What deciding the call again needs (the token's scopes, roles given, only the claims role mappings read); MCP events only. */
-  inputs: field<DecisionInputs | null>()({ kind: "hashed", sqlType: "jsonb", exported: false, wire: DecisionInputsSchema.nullish(), omitWhenNull: true }),
+  inputs: field<DecisionInputs | null>()({ kind: "hashed", sqlType: "jsonb", exported: true, wire: DecisionInputsSchema.nullish(), omitWhenNull: true }),
   prevHash: field<string | null>()({ kind: "link", sqlType: "text", exported: false, wire: null }),
   hash: field<string>()({ kind: "link", sqlType: "text", exported: true, wire: null }),
 };
