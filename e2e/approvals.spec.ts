@@ -1,5 +1,6 @@
 import pg from "pg";
 import { argumentsDigest } from "../sdk/src/approval-client";
+import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
 import { WARDEN_E2E_PORT } from "./support/constants";
 import { EnforcementStack } from "./support/enforcement-stack";
@@ -11,6 +12,7 @@ import { EnforcementStack } from "./support/enforcement-stack";
 const OWNER = { email: "approvals-owner@warden.test", password: "approvals owner password" };
 const AGENT = "https://agent.example/client.json";
 const EXPIRES_SECONDS = 20;
+const QUEUE_EMPTY = "Nothing is waiting for a decision.";
 
 test.describe.configure({ mode: "serial", timeout: 180_000 });
 
@@ -47,6 +49,21 @@ async function call(tool: string, args: Record<string, unknown>) {
   }
 }
 
+/**
+ * Opens the queue while nothing waits, and only then makes the call. Its card
+ * can then only appear through the page's own live refresh, so by the time it
+ * shows, the page is running in the browser and its buttons answer, and the
+ * agent's call is waiting for the decision.
+ */
+async function callAndWaitForCard(page: Page, args: { paymentId: string; amount: number }) {
+  await page.goto(`${stack.warden.url}/dev/approvals`);
+  await expect(page.getByText(QUEUE_EMPTY)).toBeVisible();
+  const pending = call("refund_payment", args);
+  const card = page.getByRole("listitem", { name: `sales-mcp/refund_payment for ${AGENT}` }).filter({ hasText: args.paymentId });
+  await expect(card).toBeVisible({ timeout: 20_000 });
+  return { pending, card };
+}
+
 function api(path: string, body?: unknown) {
   return fetch(`${stack.warden.url}${path}`, {
     method: body ? "POST" : "GET",
@@ -78,18 +95,21 @@ test("setup: an API key, version 1 published, and the reference server enforcing
 
 test("approve: the call waits, an admin approves it in the dashboard, the call completes, and the trail tells it in order", async ({ page }) => {
   await stack.signIn(page);
-  const pending = call("refund_payment", { paymentId: "PAY-7", amount: 42 });
-  await page.goto(`${stack.warden.url}/dev/approvals`);
   // The queue is live: the request shows up without a reload, with everything needed to decide.
-  const card = page.getByRole("listitem", { name: `sales-mcp/refund_payment for ${AGENT}` });
-  await expect(card).toBeVisible({ timeout: 20_000 });
+  const { pending, card } = await callAndWaitForCard(page, { paymentId: "PAY-7", amount: 42 });
   await expect(page.getByRole("link", { name: /Approvals/ }).first()).toContainText("1");
   await expect(card).toContainText('"paymentId": "PAY-7"');
   await expect(card).toContainText(/\d+ s left/);
   await card.getByLabel(/Comment/).fill("Customer confirmed by phone");
   await card.getByRole("button", { name: "Approve" }).click();
-  await expect(card.getByRole("alert").or(card.getByRole("status")).first()).toContainText("Approved");
+  // Decided, the request leaves the queue; the call runs, and the history shows who approved it, why, and that it was used.
+  await expect(page.getByText(QUEUE_EMPTY)).toBeVisible();
   expect(await pending).toEqual({ ok: true, text: "refunded 42 on PAY-7" });
+  await page.goto(`${stack.warden.url}/dev/approvals?status=CONSUMED`);
+  const used = page.getByRole("listitem").filter({ hasText: "PAY-7" });
+  await expect(used).toContainText("Approved and used");
+  await expect(used).toContainText(`Approved by ${OWNER.email}`);
+  await expect(used).toContainText("“Customer confirmed by phone”");
 
   // The same approval cannot be used twice, nor for other arguments.
   const [approval] = await (async () => {
@@ -118,10 +138,7 @@ test("approve: the call waits, an admin approves it in the dashboard, the call c
 
 test("deny: the call is refused with the approver's comment", async ({ page }) => {
   await stack.signIn(page);
-  const pending = call("refund_payment", { paymentId: "PAY-8", amount: 5_000 });
-  await page.goto(`${stack.warden.url}/dev/approvals`);
-  const card = page.getByRole("listitem", { name: `sales-mcp/refund_payment for ${AGENT}` });
-  await expect(card).toBeVisible({ timeout: 20_000 });
+  const { pending, card } = await callAndWaitForCard(page, { paymentId: "PAY-8", amount: 5_000 });
   await card.getByRole("button", { name: "Deny" }).click();
   await expect(card).toContainText("Say why the call is denied");
   await card.getByLabel(/Comment/).fill("Above the refund limit");
