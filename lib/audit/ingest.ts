@@ -1,6 +1,6 @@
 import "server-only";
 import type { z } from "zod";
-import { withSqlTransaction, type Db } from "@/lib/db/client";
+import { autocommitSql, withSqlTransaction, type Db } from "@/lib/db/client";
 import { JsonItemTooDeep, MAX_JSON_DEPTH } from "@/lib/input/rules";
 import {
   AuditBatchSchema,
@@ -12,7 +12,7 @@ import {
   MAX_REQUEST_BYTES,
   type AuditBatchResult,
 } from "@/sdk/src/contract/audit-event";
-import { appendAuditEvents, DuplicateAuditEventError, type AuditEventInput } from "./record";
+import { appendToFreeLane, DuplicateAuditEventError, type AuditEventInput } from "./record";
 
 // The contract of POST /api/v1/audit-events (what MCP servers send, usually
 // through the SDK), its limits included, is the wire contract's.
@@ -116,7 +116,7 @@ export async function storeAuditEvents(db: Db, events: IndexedEvent[]): Promise<
 
 async function storeBatch(db: Db, events: AuditEventInput[]): Promise<number> {
   const store = (skipExisting: boolean) =>
-    withSqlTransaction(db, (sql) => appendAuditEvents(sql, events, { skipExisting, anyLane: true }), { statementTimeoutMs: 30_000 });
+    appendToFreeLane(db, autocommitSql(db), (run) => withSqlTransaction(db, run, { statementTimeoutMs: 30_000 }), events, { skipExisting });
   // Most batches hold no stored id, so they are written without looking
   // first; the primary key notices a retried event, and the batch is then
   // written again without it. A concurrent batch with the same ids can make

@@ -3,8 +3,8 @@ import { expect, it } from "vitest";
 import type { AuditEvent } from "@/lib/db/generated/client.ts";
 import { describeEachDatabase } from "@/lib/db/test-harness";
 import { auditEventHash, hashedFieldsOf } from "./hash";
-import { withSqlTransaction } from "@/lib/db/client";
-import { appendAuditEvents, chainsOf, DuplicateAuditEventError, GLOBAL_CHAIN, recordAuditEvents, type AuditEventInput } from "./record";
+import { autocommitSql, withSqlTransaction } from "@/lib/db/client";
+import { appendAuditEvents, appendToFreeLane, chainsOf, DuplicateAuditEventError, GLOBAL_CHAIN, recordAuditEvents, type AuditEventInput } from "./record";
 import { REDACTED } from "@/sdk/src/contract/redact";
 
 const event = (action: string, extra: Partial<AuditEventInput> = {}): AuditEventInput => ({
@@ -158,6 +158,61 @@ describeEachDatabase("audit trail", (t) => {
     expect(used.length).toBeGreaterThan(1);
     expect(await t.db.auditEvent.count({ where: { environmentId: prod.id, chain: { notIn: lanes } } })).toBe(0);
     expect(await t.db.auditEvent.count({ where: { environmentId: prod.id } })).toBe(160);
+  });
+
+  // Each identity stands for another instance of Warden: its own memory of the
+  // lane heads, the same database. Admin transactions extend lane 0 meanwhile.
+  it("keeps every lane unbroken when several instances ingest at once and admin changes land in between", async () => {
+    const prod = await createEnvironment("prod");
+    const instances = [{}, {}, {}];
+    const ingest = (instance: object, batch: string) =>
+      appendToFreeLane(
+        instance,
+        autocommitSql(t.db),
+        (run) => withSqlTransaction(t.db, run),
+        Array.from({ length: 5 }, (_, i) => ({ ...event(`${batch} #${i}`), source: "mcp" as const, environmentId: prod.id })),
+      );
+    const results = await Promise.all([
+      ...instances.flatMap((instance, n) => Array.from({ length: 8 }, (_, batch) => ingest(instance, `instance ${n} batch ${batch}`))),
+      ...Array.from({ length: 4 }, (_, i) => record([{ ...event(`admin change ${i}`), environmentId: prod.id }])),
+    ]);
+    expect(results.slice(0, 24).every((result) => result.inserted === 5)).toBe(true);
+
+    const lanes = chainsOf(prod.id);
+    let total = 0;
+    const used = [];
+    for (const chain of lanes) {
+      const events = await chainEvents(chain);
+      total += events.length;
+      if (events.length) used.push(chain);
+      expect(chainProblems(events)).toEqual([]);
+      // A batch is contiguous within its lane, and the head names the last event and its seq.
+      const batches = events.filter((e) => e.source === "mcp").map((e) => e.action.split(" #")[0]);
+      expect(batches.filter((name, i) => i % 5 !== 0 && name !== batches[i - 1])).toEqual([]);
+      const head = await t.db.auditChainHead.findUnique({ where: { chain } });
+      if (events.length) expect({ lastHash: head?.lastHash, lastSeq: head?.lastSeq }).toEqual({ lastHash: events.at(-1)!.hash, lastSeq: events.at(-1)!.seq });
+    }
+    expect(used.length).toBeGreaterThan(1);
+    expect(total).toBe(3 * 8 * 5 + 4);
+    // Each instance writes on after its memory of the heads went stale.
+    expect(await ingest(instances[0]!, "after")).toEqual({ inserted: 5 });
+    for (const chain of lanes) expect(chainProblems(await chainEvents(chain))).toEqual([]);
+  });
+
+  it("writes nothing of a one-statement batch holding a stored id, and leaves its lane's head alone", async () => {
+    const prod = await createEnvironment("prod");
+    const instance = {};
+    const write = (inputs: AuditEventInput[], skipExisting = false) =>
+      appendToFreeLane(instance, autocommitSql(t.db), (run) => withSqlTransaction(t.db, run), inputs, { skipExisting });
+    const stored = { ...event("first"), source: "mcp" as const, id: uuidv7(), environmentId: prod.id };
+    await write([stored]);
+    const heads = await t.db.auditChainHead.findMany({ orderBy: { chain: "asc" } });
+    const batch = [{ ...event("second"), source: "mcp" as const, id: uuidv7(), environmentId: prod.id }, stored];
+    await expect(write(batch)).rejects.toBeInstanceOf(DuplicateAuditEventError);
+    expect(await t.db.auditEvent.count()).toBe(1);
+    expect(await t.db.auditChainHead.findMany({ orderBy: { chain: "asc" } })).toEqual(heads);
+    expect(await write(batch, true)).toEqual({ inserted: 1 });
+    expect((await t.db.auditEvent.findMany({ orderBy: { seq: "asc" } })).map((e) => e.action)).toEqual(["first", "second"]);
   });
 
   it("refuses a batch with an id that is already stored, leaving nothing of it behind", async () => {

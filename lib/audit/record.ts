@@ -75,41 +75,48 @@ export async function appendAuditEvents(sql: Sql, inputs: AuditEventInput[], opt
   }
   // A fixed lock order keeps two multi-chain writers from deadlocking.
   for (const environmentChain of [...byChain.keys()].sort()) {
-    let pending = byChain.get(environmentChain) ?? [];
     const environmentId = environmentChain === GLOBAL_CHAIN ? null : environmentChain;
     const { chain, lastHash } = options.anyLane ? await lockFreeLane(sql, chainsOf(environmentId)) : await lockChain(sql, environmentChain);
-    if (options.skipExisting) {
-      const ids = pending.flatMap((event) => (event.explicitId ? [event.id] : []));
-      const existing = new Set(ids.length ? (await sql<{ id: string }>(`SELECT "id"::text AS "id" FROM "AuditEvent" WHERE "id" = ANY($1::uuid[])`, [ids])).map((row) => row.id) : []);
-      const seen = new Set<string>();
-      pending = pending.filter((event) => {
-        if (!event.explicitId) return true;
-        const id = event.id;
-        if (existing.has(id) || seen.has(id)) return false;
-        seen.add(id);
-        return true;
-      });
-      if (pending.length === 0) continue;
-    }
-    const chainJson = JSON.stringify(chain);
-    const rows: string[] = [];
-    let prevHash = lastHash;
-    for (const event of pending) {
-      const canonical = event.canonicalBeforeChain + chainJson + event.canonicalAfterChain;
-      const hash = chainedHash(prevHash || null, canonical);
-      // The stored row is the hashed document itself plus its links: its
-      // members are named like the columns, which is how PostgreSQL reads them.
-      rows.push(`${canonical.slice(0, -1)},"prevHash":${JSON.stringify(prevHash || null)},"hash":"${hash}"}`);
-      prevHash = hash;
-    }
+    const pending = options.skipExisting ? await withoutStored(sql, byChain.get(environmentChain) ?? []) : (byChain.get(environmentChain) ?? []);
+    if (pending.length === 0) continue;
+    const linked = linkRows(chain, lastHash, pending);
     // A stored id (a producer's retry, or a concurrent batch with the same ids
     // in another lane) is turned away by the primary key: the chain would then
     // have a hole, so the caller must roll back (and retry with skipExisting).
-    if ((await insertRows(sql, rows)) < rows.length) throw new DuplicateAuditEventError();
-    await sql(`UPDATE "AuditChainHead" SET "lastHash" = $1, "lastSeq" = (SELECT COALESCE(MAX("seq"), 0) FROM "AuditEvent" WHERE "chain" = $2) WHERE "chain" = $2`, [prevHash, chain]);
+    if ((await insertRows(sql, linked.rows)) < linked.rows.length) throw new DuplicateAuditEventError();
+    await sql(`UPDATE "AuditChainHead" SET "lastHash" = $1, "lastSeq" = (SELECT COALESCE(MAX("seq"), 0) FROM "AuditEvent" WHERE "chain" = $2) WHERE "chain" = $2`, [linked.lastHash, chain]);
     inserted += pending.length;
   }
   return { inserted };
+}
+
+/** The events whose ids are not stored yet, each id once. */
+async function withoutStored(sql: Sql, events: PreparedEvent[]): Promise<PreparedEvent[]> {
+  const ids = events.flatMap((event) => (event.explicitId ? [event.id] : []));
+  const existing = new Set(ids.length ? (await sql<{ id: string }>(`SELECT "id"::text AS "id" FROM "AuditEvent" WHERE "id" = ANY($1::uuid[])`, [ids])).map((row) => row.id) : []);
+  const seen = new Set<string>();
+  return events.filter((event) => {
+    if (!event.explicitId) return true;
+    if (existing.has(event.id) || seen.has(event.id)) return false;
+    seen.add(event.id);
+    return true;
+  });
+}
+
+/** Each event hashed onto its predecessor, starting from the chain's head; the rows to insert and the new head. */
+function linkRows(chain: string, lastHash: string, events: PreparedEvent[]): { rows: string[]; lastHash: string } {
+  const chainJson = JSON.stringify(chain);
+  const rows: string[] = [];
+  let prevHash = lastHash;
+  for (const event of events) {
+    const canonical = event.canonicalBeforeChain + chainJson + event.canonicalAfterChain;
+    const hash = chainedHash(prevHash || null, canonical);
+    // The stored row is the hashed document itself plus its links: its
+    // members are named like the columns, which is how PostgreSQL reads them.
+    rows.push(`${canonical.slice(0, -1)},"prevHash":${JSON.stringify(prevHash || null)},"hash":"${hash}"}`);
+    prevHash = hash;
+  }
+  return { rows, lastHash: prevHash };
 }
 
 type LockedChain = { chain: string; lastHash: string };
@@ -175,6 +182,109 @@ const INSERT_ROWS = `WITH inserted AS (
 async function insertRows(sql: Sql, rows: string[]): Promise<number> {
   const [result] = await sql<{ inserted: number }>(INSERT_ROWS, [`[${rows.join(",")}]`]);
   return result?.inserted ?? 0;
+}
+
+// One statement that checks the lane's head is still the one the rows were
+// hashed onto (and locks it, skipping it if another writer holds it), inserts
+// the rows and moves the head: it commits on its own, so a batch costs one
+// round trip and one commit instead of a transaction's six. When the head has
+// moved, nothing is written ("moved" is 0) and the caller reads the heads again.
+const APPEND_TO_HEAD = `WITH head AS (
+       SELECT "chain" FROM "AuditChainHead" WHERE "chain" = $2 AND "lastHash" = $3 FOR UPDATE SKIP LOCKED
+     ), inserted AS (
+       INSERT INTO "AuditEvent" (${COLUMNS})
+       SELECT ${COLUMNS}
+       FROM ROWS FROM (json_to_recordset($1::json) AS (${RECORD_TYPES})) WITH ORDINALITY AS row (${COLUMNS}, "position")
+       WHERE EXISTS (SELECT 1 FROM head)
+       ORDER BY "position"
+       RETURNING "seq"
+     ), moved AS (
+       UPDATE "AuditChainHead" SET "lastHash" = $4, "lastSeq" = (SELECT max("seq") FROM inserted)
+       WHERE "chain" = (SELECT "chain" FROM head)
+       RETURNING 1
+     )
+     SELECT (SELECT count(*)::int FROM inserted) AS "inserted", (SELECT count(*)::int FROM moved) AS "moved"`;
+
+/** What this process last knew of each lane's head, per database client; a stale entry only costs a retry. */
+const knownHeads = new WeakMap<object, Map<string, string>>();
+/** Lanes a statement of this process is writing to right now, so that concurrent batches take different ones. */
+const lanesInUse = new WeakMap<object, Set<string>>();
+const OPTIMISTIC_ATTEMPTS = 4;
+
+/**
+ * Ingestion's writer: appends the events of one environment to whichever of
+ * its lanes is free, each batch one statement (see APPEND_TO_HEAD) that
+ * commits on its own. Several batches of one process go to different lanes;
+ * a lane another writer (an admin transaction, another instance) extended
+ * meanwhile is noticed by its head and the batch is hashed again onto the new
+ * one. After a few such misses, or for a batch spanning environments, it falls
+ * back to the transaction that waits for a lane's lock.
+ *
+ * `client` identifies the database (its lane heads are remembered per client);
+ * `sql` runs one statement in autocommit; `transaction` runs the fallback.
+ */
+export async function appendToFreeLane(
+  client: object,
+  sql: Sql,
+  transaction: (run: (sql: Sql) => Promise<{ inserted: number }>) => Promise<{ inserted: number }>,
+  inputs: AuditEventInput[],
+  options: { skipExisting?: boolean } = {},
+): Promise<{ inserted: number }> {
+  const environments = new Set(inputs.map((input) => input.environmentId ?? GLOBAL_CHAIN));
+  const fallback = () => transaction((tx) => appendAuditEvents(tx, inputs, { ...options, anyLane: true }));
+  if (environments.size !== 1) return fallback();
+  const environmentChain = [...environments][0]!;
+  const lanes = chainsOf(environmentChain === GLOBAL_CHAIN ? null : environmentChain);
+  let events = inputs.map(prepare);
+  if (options.skipExisting) events = await withoutStored(sql, events);
+  if (events.length === 0) return { inserted: 0 };
+
+  let heads = knownHeads.get(client);
+  if (!heads) knownHeads.set(client, (heads = new Map()));
+  let inUse = lanesInUse.get(client);
+  if (!inUse) lanesInUse.set(client, (inUse = new Set()));
+
+  for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+    if (lanes.some((lane) => !heads.has(lane))) await readHeads(sql, lanes, heads);
+    const free = lanes.filter((lane) => !inUse.has(lane));
+    const lane = (free.length ? free : lanes)[Math.floor(Math.random() * (free.length || lanes.length))]!;
+    const expected = heads.get(lane)!;
+    const linked = linkRows(lane, expected, events);
+    inUse.add(lane);
+    let result: { inserted: number; moved: number } | undefined;
+    try {
+      [result] = await sql<{ inserted: number; moved: number }>(APPEND_TO_HEAD, [`[${linked.rows.join(",")}]`, lane, expected, linked.lastHash]);
+    } catch (error) {
+      // The primary key turned away an id already stored: the statement wrote nothing.
+      if (isStoredIdConflict(error)) throw new DuplicateAuditEventError();
+      throw error;
+    } finally {
+      inUse.delete(lane);
+    }
+    if (result?.moved === 1) {
+      if (heads.get(lane) === expected) heads.set(lane, linked.lastHash);
+      return { inserted: result.inserted };
+    }
+    // Locked by another writer, or extended since: read every lane's head again.
+    heads.delete(lane);
+  }
+  for (const lane of lanes) heads.delete(lane);
+  return fallback();
+}
+
+/** Reads the lanes' heads into `heads`, creating the lanes that do not exist yet. */
+async function readHeads(sql: Sql, lanes: string[], heads: Map<string, string>): Promise<void> {
+  let rows = await sql<LockedChain>(`SELECT "chain", "lastHash" FROM "AuditChainHead" WHERE "chain" = ANY($1::text[])`, [lanes]);
+  if (rows.length < lanes.length) {
+    await sql(`INSERT INTO "AuditChainHead" ("chain", "lastSeq", "lastHash") SELECT unnest($1::text[]), 0, '' ON CONFLICT ("chain") DO NOTHING`, [lanes]);
+    rows = await sql<LockedChain>(`SELECT "chain", "lastHash" FROM "AuditChainHead" WHERE "chain" = ANY($1::text[])`, [lanes]);
+  }
+  for (const row of rows) heads.set(row.chain, row.lastHash);
+}
+
+function isStoredIdConflict(error: unknown): boolean {
+  const { code, table } = (error ?? {}) as { code?: unknown; table?: unknown };
+  return code === "23505" && table === "AuditEvent";
 }
 
 /** Convenience for the common case: one admin mutation, one event. */

@@ -88,6 +88,16 @@ export async function withSqlTransaction<T>(db: Db, run: (sql: Sql) => Promise<T
 }
 
 /**
+ * Statements on any of the client's connections, each committed on its own:
+ * for a write that is a single statement (audit ingestion's), where BEGIN and
+ * COMMIT would be two more round trips.
+ */
+export function autocommitSql(db: Db): Sql {
+  const pool = poolOf(db);
+  return async <Row,>(text: string, values: unknown[] = []) => (await pool.query(text, values)).rows as Row[];
+}
+
+/**
  * One statement on any of the client's connections, each row an array of
  * column values: for bulk reads (the audit export) that would spend most of
  * their time in Prisma turning rows into objects.
