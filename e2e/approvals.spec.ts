@@ -104,6 +104,8 @@ test("approve: the call waits, an admin approves it in the dashboard, the call c
   await card.getByRole("button", { name: "Approve" }).click();
   // Decided, the request leaves the queue; the call runs, and the history shows who approved it, why, and that it was used.
   await expect(page.getByText(QUEUE_EMPTY)).toBeVisible();
+  // The confirmation outlives the card it came from.
+  await expect(page.getByRole("status").filter({ hasText: /^Approved sales-mcp\/refund_payment for .+: the call runs now\.$/ })).toBeVisible();
   expect(await pending).toEqual({ ok: true, text: "refunded 42 on PAY-7" });
   await page.goto(`${stack.warden.url}/dev/approvals?status=CONSUMED`);
   const used = page.getByRole("listitem").filter({ hasText: "PAY-7" });
@@ -143,6 +145,7 @@ test("deny: the call is refused with the approver's comment", async ({ page }) =
   await expect(card).toContainText("Say why the call is denied");
   await card.getByLabel(/Comment/).fill("Above the refund limit");
   await card.getByRole("button", { name: "Deny" }).click();
+  await expect(page.getByRole("status").filter({ hasText: /^Denied sales-mcp\/refund_payment for .+\.$/ })).toBeVisible();
   expect(await pending).toEqual({ ok: false, text: `Denied by Warden (approval_denied): Denied by ${OWNER.email}: Above the refund limit` });
   await page.goto(`${stack.warden.url}/dev/approvals?status=DENIED`);
   await expect(page.getByRole("listitem").filter({ hasText: "Above the refund limit" })).toBeVisible();

@@ -43,32 +43,55 @@ export function ApprovalQueue({ environment, rows, live, canDecide, approverRole
     return () => clearInterval(timer);
   }, [live, router]);
 
+  // The decided card leaves the live queue with the refresh, so what was decided is said above the queue, where it stays.
+  const [lastDecision, setLastDecision] = useState<string | null>(null);
+  const decided = (message: string) => {
+    setLastDecision(message);
+    router.refresh();
+  };
+  const confirmation = lastDecision ? (
+    <Alert tone="success">
+      {lastDecision}
+    </Alert>
+  ) : null;
+
   if (rows.length === 0) {
-    return <p className="rounded-lg border bg-surface p-6 text-sm text-muted-foreground">{live ? "Nothing is waiting for a decision. New requests appear here within a few seconds." : "No requests with this status."}</p>;
+    return (
+      <div className="space-y-4">
+        {confirmation}
+        <p className="rounded-lg border bg-surface p-6 text-sm text-muted-foreground">{live ? "Nothing is waiting for a decision. New requests appear here within a few seconds." : "No requests with this status."}</p>
+      </div>
+    );
   }
   return (
     <div className="space-y-4">
+      {confirmation}
       {!canDecide ? <Alert tone="info">Only {approverRole === "OWNER" ? "owners" : "admins and owners"} may decide approval requests in this environment; you can follow the queue.</Alert> : null}
       <ul className="space-y-4" aria-label="Approval requests">
         {rows.map((row) => (
-          <ApprovalCard key={row.id} environment={environment} row={row} now={now} canDecide={canDecide} onDecided={() => router.refresh()} />
+          <ApprovalCard key={row.id} environment={environment} row={row} now={now} canDecide={canDecide} onDecided={decided} />
         ))}
       </ul>
     </div>
   );
 }
 
-function ApprovalCard({ environment, row, now, canDecide, onDecided }: { environment: string; row: ApprovalRow; now: number; canDecide: boolean; onDecided: () => void }) {
+function ApprovalCard({ environment, row, now, canDecide, onDecided }: { environment: string; row: ApprovalRow; now: number; canDecide: boolean; onDecided: (message: string) => void }) {
   const [note, setNote] = useState("");
   const [pending, startTransition] = useTransition();
-  const [feedback, setFeedback] = useState<{ tone: "success" | "error"; message: string } | null>(null);
+  const [error, setError] = useState<string | null>(null);
   const open = row.status === "PENDING" && Date.parse(row.expiresAt) > now;
 
   function decide(decision: "approve" | "deny") {
     startTransition(async () => {
       const result = await decideApprovalAction({ environment, id: row.id, decision, note });
-      setFeedback(result.ok ? { tone: "success", message: decision === "approve" ? "Approved: the call runs now." : "Denied." } : { tone: "error", message: result.fieldErrors?.note?.[0] ? `${result.error} ${result.fieldErrors.note[0]}.` : result.error });
-      onDecided();
+      if (!result.ok) {
+        setError(result.fieldErrors?.note?.[0] ? `${result.error} ${result.fieldErrors.note[0]}.` : result.error);
+        return;
+      }
+      setError(null);
+      const call = `${row.server}/${row.tool} for ${row.subject}`;
+      onDecided(decision === "approve" ? `Approved ${call}: the call runs now.` : `Denied ${call}.`);
     });
   }
 
@@ -114,9 +137,9 @@ function ApprovalCard({ environment, row, now, canDecide, onDecided }: { environ
           {row.consumedAt ? ` · used at ${new Date(row.consumedAt).toLocaleTimeString()}` : ""}
         </p>
       ) : null}
-      {feedback ? (
-        <Alert tone={feedback.tone} className="mt-3">
-          {feedback.message}
+      {error ? (
+        <Alert tone="error" className="mt-3">
+          {error}
         </Alert>
       ) : null}
       {open && canDecide ? (
