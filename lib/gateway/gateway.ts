@@ -98,7 +98,8 @@ export function createGateway(deps: GatewayDeps) {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      const path = new URL(req.url ?? "/", "http://gateway.invalid").pathname;
+      // The MCP endpoint's exact path needs no URL parsing (the common case, every call); anything else is normalised.
+      const path = req.url === mcpPath ? mcpPath : new URL(req.url ?? "/", "http://gateway.invalid").pathname;
       const refusal = checkHostAndOrigin({ host: req.headers.host, origin: header(req, "origin") }, { hosts: settings.allowedHosts, origins: settings.allowedOrigins });
       if (refusal) return sendJson(res, refusal.status, { error: refusal.error, error_description: refusal.message });
       if (path === metadataPath || path === "/.well-known/oauth-protected-resource") {
@@ -113,7 +114,7 @@ export function createGateway(deps: GatewayDeps) {
       const caller = await authenticate(req, res);
       if (!caller) return;
       const body = await readBody(req, settings.maxBodyBytes);
-      if (!body.ok) return sendJson(res, body.status, { jsonrpc: "2.0", id: null, error: { code: body.status === 413 ? -32600 : -32700, message: body.message } });
+      if (!body.ok) return sendJson(res, body.status, { jsonrpc: "2.0", id: null, error: { code: body.status === 413 ? -32600 : -32700, message: body.message } }, body.status === 413 ? { Connection: "close" } : {});
       const parsed = parseMessages(body.value);
       if (!parsed.ok) return sendJson(res, 400, { jsonrpc: "2.0", id: null, error: { code: -32600, message: parsed.message } });
       const mismatch = checkMcpHeaders({ method: header(req, "mcp-method"), name: header(req, "mcp-name") }, parsed.messages);
@@ -476,15 +477,25 @@ type Body = { ok: true; value: unknown } | { ok: false; status: number; message:
 async function readBody(req: IncomingMessage, max: number): Promise<Body> {
   const declared = Number(req.headers["content-length"] ?? NaN);
   if (Number.isFinite(declared) && declared > max) return { ok: false, status: 413, message: `The request is larger than ${max} bytes.` };
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > max) return { ok: false, status: 413, message: `The request is larger than ${max} bytes.` };
-    chunks.push(chunk as Buffer);
-  }
+  // Plain listeners rather than an async iterator: this runs once per request.
+  const text = await new Promise<string | null>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= max) return void chunks.push(chunk);
+      // Neither buffered nor read further: the 413 closes the connection.
+      req.off("data", onData).pause();
+      resolve(null);
+    };
+    req.on("data", onData);
+    req.once("end", () => resolve(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8")));
+    req.once("error", reject);
+    req.once("close", () => reject(new Error("the request closed before its body ended")));
+  });
+  if (text === null) return { ok: false, status: 413, message: `The request is larger than ${max} bytes.` };
   try {
-    return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString("utf8")) };
+    return { ok: true, value: JSON.parse(text) };
   } catch {
     return { ok: false, status: 400, message: "Parse error: the body is not JSON." };
   }
