@@ -63,7 +63,7 @@ export function createGateway(deps: GatewayDeps) {
     const key = flightKey(caller, id);
     const controller = new AbortController();
     inFlight.set(key, controller);
-    return { signal: signal ? AbortSignal.any([signal, controller.signal]) : controller.signal, done: () => inFlight.get(key) === controller && inFlight.delete(key) };
+    return { controller, signal: signal ? AbortSignal.any([signal, controller.signal]) : controller.signal, done: () => inFlight.get(key) === controller && inFlight.delete(key) };
   }
 
   // The upstream's definitions as last listed, to judge calls without listing per call.
@@ -281,9 +281,9 @@ export function createGateway(deps: GatewayDeps) {
       return true;
     }
     // The caller hanging up cancels the upstream call (notifications/cancelled), as the SDK path does.
-    const hungUp = new AbortController();
-    res.once("close", () => res.writableFinished || hungUp.abort());
-    const flight = track(caller, id, hungUp.signal);
+    // One controller for both ways a call is cancelled: no AbortSignal.any per call.
+    const flight = track(caller, id);
+    res.once("close", () => res.writableFinished || flight.controller.abort(new Error("the caller hung up")));
     try {
       const result = await upstream.callTool(name, args as Record<string, unknown> | undefined, { signal: flight.signal, timeoutMs: settings.upstreamTimeoutMs, headers: decided.credentials.get(id) });
       if (!res.destroyed) reply({ result });
