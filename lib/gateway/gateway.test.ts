@@ -209,3 +209,27 @@ describe("the gateway in front of server-everything", () => {
     expect(rebinding).toBe(421);
   });
 });
+
+describe("decisions the gateway remembers", () => {
+  it("are the current config's: a tool disabled and published is refused at the next call on the same token", async () => {
+    const { client } = await agent();
+    expect(text(await client.callTool({ name: "echo", arguments: { message: "before" } }))).toBe("Echo: before");
+    const toggle = (enabled: boolean) =>
+      warden.publish(async (db) => {
+        await db.tool.updateMany({ where: { name: "echo" }, data: { enabled } });
+      });
+    await toggle(false);
+    await sdk.pollNow();
+    try {
+      const refused = await client.callTool({ name: "echo", arguments: { message: "after" } });
+      expect(refused.isError).toBe(true);
+      // A disabled tool is left out of the published config altogether.
+      expect(text(refused)).toMatch(/^Denied by Warden \(unknown_tool, config v3\)/);
+    } finally {
+      await toggle(true);
+      await sdk.pollNow();
+    }
+    expect(text(await client.callTool({ name: "echo", arguments: { message: "again" } }))).toBe("Echo: again");
+    await client.close();
+  });
+});

@@ -66,6 +66,29 @@ export function createGateway(deps: GatewayDeps) {
     return { controller, signal: signal ? AbortSignal.any([signal, controller.signal]) : controller.signal, done: () => inFlight.get(key) === controller && inFlight.delete(key) };
   }
 
+  // Decisions, remembered per config in force, per verified token's claims (one object per token while it is cached)
+  // and per tool: deciding depends on nothing else, and a newly applied config starts afresh.
+  let decisionsFor: unknown = null;
+  let decisions = new WeakMap<JWTPayload, Map<string, WardenDecision>>();
+  function authorize(caller: Caller, tool: string): WardenDecision {
+    const config = warden.config;
+    if (!config) return warden.authorize(caller.claims, caller.clientId, tool);
+    if (config !== decisionsFor) {
+      decisionsFor = config;
+      decisions = new WeakMap();
+    }
+    let known = decisions.get(caller.claims);
+    if (!known) decisions.set(caller.claims, (known = new Map()));
+    const key = `${caller.clientId ?? ""}\u0000${tool}`;
+    let decision = known.get(key);
+    if (!decision) {
+      decision = deepFreeze(warden.authorize(caller.claims, caller.clientId, tool));
+      // Bounded: a caller naming endless made-up tools is decided afresh each time.
+      if (known.size < 256) known.set(key, decision);
+    }
+    return decision;
+  }
+
   // The upstream's definitions as last listed, to judge calls without listing per call.
   let catalog: Map<string, { tool: Tool; hash: string }> | null = null;
   upstream.onToolsChanged(() => (catalog = null));
@@ -180,7 +203,7 @@ export function createGateway(deps: GatewayDeps) {
     const server = warden.config?.server ?? null;
     const requestId = message.id === undefined ? undefined : String(message.id);
     const base = { subject: caller.subject, clientId: caller.clientId, server, tool, requestId, ip: caller.ip };
-    const decision = warden.authorize(caller.claims, caller.clientId, tool);
+    const decision = authorize(caller, tool);
     if (decision.decision === "allow") {
       // A granted tool whose live definition is not the approved one is refused: the agent would act on words nobody approved.
       const entry = await catalogEntry(tool).catch(() => undefined);
@@ -464,6 +487,15 @@ function driftReporter(deps: GatewayDeps) {
     },
     close: () => pending,
   };
+}
+
+/** Frozen all the way down: a remembered decision is shared by every call it decides. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    for (const member of Object.values(value)) deepFreeze(member);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
