@@ -31,11 +31,11 @@ const PROTOCOL = "2025-06-18";
 type Round = { rps: number; p50: number; p99: number; errors: number; calls: number };
 
 /** CPU seconds a process has used so far (user + system), from /proc; null where there is no /proc. */
-function cpuSeconds(pid: number | undefined): number | null {
+function cpuSeconds(pid: number | undefined, only?: "system"): number | null {
   try {
     // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are the 12th and 13th.
     const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return ((only === "system" ? 0 : Number(fields[11])) + Number(fields[12])) / 100;
   } catch {
     return null;
   }
@@ -49,12 +49,12 @@ function ownCpuSeconds(): number {
 
 /** Runs one measurement and says how much CPU each process spent per call meanwhile (microseconds). */
 async function metered(measure: () => Promise<Round>, pids: { gateway?: number; upstream?: number }) {
-  const before = { gateway: cpuSeconds(pids.gateway), upstream: cpuSeconds(pids.upstream), generator: ownCpuSeconds() };
+  const before = { gateway: cpuSeconds(pids.gateway), gatewaySystem: cpuSeconds(pids.gateway, "system"), upstream: cpuSeconds(pids.upstream), generator: ownCpuSeconds() };
   const round = await measure();
   const perCall = (start: number | null, end: number | null) => (start === null || end === null || !round.calls ? null : ((end - start) / round.calls) * 1e6);
   return {
     round,
-    cpu: { gateway: perCall(before.gateway, cpuSeconds(pids.gateway)), upstream: perCall(before.upstream, cpuSeconds(pids.upstream)), generator: perCall(before.generator, ownCpuSeconds()) },
+    cpu: { gateway: perCall(before.gateway, cpuSeconds(pids.gateway)), gatewaySystem: perCall(before.gatewaySystem, cpuSeconds(pids.gateway, "system")), upstream: perCall(before.upstream, cpuSeconds(pids.upstream)), generator: perCall(before.generator, ownCpuSeconds()) },
   };
 }
 
@@ -218,7 +218,7 @@ async function main() {
         `round ${round}: direct ${a.rps} calls/s p50 ${a.p50.toFixed(2)} ms p99 ${a.p99.toFixed(2)} ms (errors ${a.errors}) | gateway ${b.rps} calls/s p50 ${b.p50.toFixed(2)} ms p99 ${b.p99.toFixed(2)} ms (errors ${b.errors}) | ratio ${(b.rps / a.rps).toFixed(3)}, added p50 ${(b.p50 - a.p50).toFixed(2)} ms`,
       );
       console.log(
-        `  CPU per call: direct: upstream ${us(directCpu.upstream)}, generator ${us(directCpu.generator)} | through: gateway ${us(cpu.gateway)}, upstream ${us(cpu.upstream)}, generator ${us(cpu.generator)}`,
+        `  CPU per call: direct: upstream ${us(directCpu.upstream)}, generator ${us(directCpu.generator)} | through: gateway ${us(cpu.gateway)} (in the kernel ${us(cpu.gatewaySystem)}), upstream ${us(cpu.upstream)}, generator ${us(cpu.generator)}`,
       );
     }
     const ratio = median(ratios);
