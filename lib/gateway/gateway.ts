@@ -93,8 +93,16 @@ export function createGateway(deps: GatewayDeps) {
   let catalog: Map<string, { tool: Tool; hash: string }> | null = null;
   upstream.onToolsChanged(() => (catalog = null));
 
+  // The approved hashes of the config in force, worked out once per config rather than per call.
+  let hashesFor: unknown;
+  let hashes = new Map<string, string>();
   function currentHashes() {
-    return approvedHashes(warden.config?.config.policy.tools ?? [], warden.config?.server ?? null);
+    const config = warden.config;
+    if (config !== hashesFor || hashesFor === undefined) {
+      hashes = approvedHashes(config?.config.policy.tools ?? [], config?.server ?? null);
+      hashesFor = config;
+    }
+    return hashes;
   }
 
   /** Splits a listing into what may be shown and what changed since approval (reported to Warden). */
@@ -206,7 +214,8 @@ export function createGateway(deps: GatewayDeps) {
     const decision = authorize(caller, tool);
     if (decision.decision === "allow") {
       // A granted tool whose live definition is not the approved one is refused: the agent would act on words nobody approved.
-      const entry = await catalogEntry(tool).catch(() => undefined);
+      // Listed already (every call but the first): no promise to wait for.
+      const entry = catalog?.get(tool) ?? (await catalogEntry(tool).catch(() => undefined));
       const verdict = entry ? pins.verdict(tool, entry.hash, currentHashes().get(tool)) : { ok: true as const };
       if (!verdict.ok) {
         audit.record({ actor: caller.subject || "(anonymous)", clientId: caller.clientId ?? null, server, tool, action: "tool.call", decision: "deny", reason: "tool_definition_changed", configVersion: decision.configVersion, requestId: requestId ?? null, ip: caller.ip ?? null, details: { message: verdict.message } });
@@ -218,7 +227,7 @@ export function createGateway(deps: GatewayDeps) {
         return denial ? { kind: "deny", text: denial } : await withCredential(caller, tool, decision, requestId);
       }
       // The token is obtained before the call is reported allowed: a refused exchange is the call's one decision, a denial.
-      const outcome = await withCredential(caller, tool, decision, requestId);
+      const outcome: CallOutcome = onBehalfOf ? await withCredential(caller, tool, decision, requestId) : { kind: "allow" };
       if (outcome.kind === "allow") audit.recordDecision({ ...base, decision });
       return outcome;
     }
