@@ -530,9 +530,14 @@ async function readBody(req: IncomingMessage, max: number): Promise<Body> {
       resolve(null);
     };
     req.on("data", onData);
-    req.once("end", () => resolve(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8")));
+    let ended = false;
+    req.once("end", () => {
+      ended = true;
+      resolve(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8"));
+    });
     req.once("error", reject);
-    req.once("close", () => reject(new Error("the request closed before its body ended")));
+    // Every request closes, mostly after its end: an Error (and its stack trace) is made only for one that did not end.
+    req.once("close", () => ended || reject(new Error("the request closed before its body ended")));
   });
   if (text === null) return { ok: false, status: 413, message: `The request is larger than ${max} bytes.` };
   try {
