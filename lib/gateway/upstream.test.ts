@@ -43,3 +43,8 @@ it("answers a plain call, and gives up on one past its timeout or once the calle
   // The session is still good for the next call.
   expect((await upstream.callTool("echo", { message: "again" }, { timeoutMs: 5_000 })).content).toEqual([{ type: "text", text: "Echo: again" }]);
 });
+
+it("reads an event stream with bare newlines, several events, and a last event without its blank line", () => {
+  expect(sseMessages('event: message\ndata: {"id":1}\n\ndata: {"id":2}\n\ndata: {"id":\ndata: 3}')).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }]);
+  expect(sseMessages("data:\n\n: only a comment\n\n")).toEqual([]);
+});

@@ -233,21 +233,30 @@ async function postCall(
   }
 }
 
-/** The JSON-RPC messages in a complete text/event-stream body (data lines of each event). */
+/** The JSON-RPC messages in a complete text/event-stream body (data lines of each event), read in one pass. */
 export function sseMessages(body: string): unknown[] {
   const messages: unknown[] = [];
-  for (const event of body.split(/\r?\n\r?\n/)) {
-    const data = event
-      .split(/\r?\n/)
-      .filter((line) => line.startsWith("data:"))
-      .map((line) => line.slice(line.startsWith("data: ") ? 6 : 5))
-      .join("\n");
-    if (!data) continue;
+  let data: string[] = [];
+  const dispatch = () => {
+    if (!data.length) return;
+    const text = data.length === 1 ? data[0]! : data.join("\n");
+    data = [];
     try {
-      messages.push(JSON.parse(data));
+      messages.push(JSON.parse(text));
     } catch {
-      // Not JSON-RPC (a comment or keep-alive); the reply we wait for is looked up by id.
+      // Not JSON-RPC (empty, or not JSON); the reply we wait for is looked up by id.
     }
+  };
+  let at = 0;
+  while (at < body.length) {
+    let end = body.indexOf("\n", at);
+    if (end === -1) end = body.length;
+    const line = body.charCodeAt(end - 1) === 13 ? body.slice(at, end - 1) : body.slice(at, end);
+    at = end + 1;
+    // A blank line ends an event; comments (":…"), "event:" and "id:" lines carry nothing the gateway reads.
+    if (line === "") dispatch();
+    else if (line.startsWith("data:")) data.push(line.slice(line.startsWith("data: ") ? 6 : 5));
   }
+  dispatch();
   return messages;
 }
