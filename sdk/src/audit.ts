@@ -240,7 +240,7 @@ export class AuditReporter {
       requestId: input.requestId ?? null,
       ip: input.ip ?? null,
       details: { message: input.decision.message, matchedRoles: input.decision.matchedRoles, ...(input.decision.grant ? { grant: input.decision.grant } : {}), ...input.details },
-      ...(recordableInputs(input.decision.inputs) ? { inputs: redactSecrets(input.decision.inputs) } : {}),
+      ...recordedInputs(input.decision.inputs),
     });
   }
 
@@ -496,6 +496,37 @@ function errorText(error: unknown): string {
 function errorMessage(text: string): string {
   const parsed = safeJson(text) as { error?: unknown } | null;
   return typeof parsed?.error === "string" ? parsed.error : text.slice(0, 200) || "(no details)";
+}
+
+/**
+ * A decision's inputs as an event records them: redacted, and only when
+ * recordable. Inputs frozen all the way down (a decision remembered and
+ * shared by many calls) cannot change, so they are worked out once.
+ */
+const inputsOfFrozen = new WeakMap<DecisionInputs, { inputs?: DecisionInputs }>();
+function recordedInputs(inputs: DecisionInputs | undefined): { inputs?: DecisionInputs } {
+  if (inputs === undefined) return {};
+  const known = inputsOfFrozen.get(inputs);
+  if (known) return known;
+  if (!deeplyFrozen(inputs, 0)) return recordableInputs(inputs) ? { inputs: redactSecrets(inputs) } : {};
+  // Shared by every event that records these inputs, so frozen like them.
+  const recorded = recordableInputs(inputs) ? { inputs: deepFreeze(redactSecrets(inputs)) } : {};
+  inputsOfFrozen.set(inputs, recorded);
+  return recorded;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object") {
+    for (const member of Object.values(value)) deepFreeze(member);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function deeplyFrozen(value: unknown, depth: number): boolean {
+  if (value === null || typeof value !== "object") return true;
+  if (depth > 32 || !Object.isFrozen(value)) return false;
+  return Object.values(value).every((member) => deeplyFrozen(member, depth + 1));
 }
 
 /** The request body for events already written as JSON: what JSON.stringify({ events }) gives for them. */
