@@ -176,6 +176,8 @@ export class AuditReporter {
   /** Lone events that failed their attempts while Warden stored nothing else. */
   private suspects: Batch[] = [];
   private sending: Promise<void> | null = null;
+  /** The drain under way sends everything queued, not only full batches. */
+  private drainAll = false;
   private timer: NodeJS.Timeout | null = null;
   private retryAt = 0;
   private consecutiveFailures = 0;
@@ -222,7 +224,7 @@ export class AuditReporter {
       return event;
     }
     this.buffer.push({ event, json: checked.json });
-    if (this.buffer.size >= this.batchSize && !this.sending && Date.now() >= this.retryAt) void this.flush();
+    if (this.buffer.size >= this.batchSize && !this.sending && Date.now() >= this.retryAt) void this.startDrain();
     return event;
   }
 
@@ -257,7 +259,22 @@ export class AuditReporter {
 
   /** Sends everything queued now, one batch after another, until the queue is empty or a send must wait. */
   flush(): Promise<void> {
-    this.sending ??= this.drain().finally(() => (this.sending = null));
+    this.drainAll = true;
+    return this.startDrain();
+  }
+
+  /**
+   * Sends batches until there is nothing it should send: full batches only,
+   * unless a flush (the interval, a retry, close, or a caller) asked for
+   * everything. Under steady traffic a drain that took whatever was queued
+   * would send a small batch every round trip, each costing a request and a
+   * gzip, instead of one full batch per batch size.
+   */
+  private startDrain(): Promise<void> {
+    this.sending ??= this.drain().finally(() => {
+      this.sending = null;
+      this.drainAll = false;
+    });
     return this.sending;
   }
 
@@ -298,7 +315,7 @@ export class AuditReporter {
   /** The batch to send now: a pending one, else a new one from the buffer, else a set-aside event (nothing else can prove Warden up). */
   private nextWork(): Batch | null {
     if (!this.pending.length) {
-      const next = this.nextBatch() ?? this.suspects.shift();
+      const next = this.drainAll ? (this.nextBatch() ?? this.suspects.shift()) : this.buffer.size >= this.batchSize ? this.nextBatch() : null;
       if (next) this.pending.push(next);
     }
     return this.pending[0] ?? null;

@@ -22,8 +22,12 @@ it("sends gzip batches with an Idempotency-Key when the batch size is reached, w
   const warden = await receiver();
   const audit = reporter({ url: warden.url, apiKey: "wdn_prod_x_y", batchSize: 3, flushIntervalMs: 60_000 });
   for (let n = 0; n < 7; n++) audit.record(event(n));
-  // Reaching the batch size starts a drain, which sends everything queued by then, in batches.
-  await expect.poll(() => warden.stored.size).toBe(7);
+  // Reaching the batch size starts a drain, which sends full batches; the rest waits for the interval (or a flush).
+  await expect.poll(() => warden.stored.size).toBe(6);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(warden.requests.map((request) => request.events.length)).toEqual([3, 3]);
+  await audit.flush();
+  expect(warden.stored.size).toBe(7);
   expect(warden.requests.map((request) => request.events.length)).toEqual([3, 3, 1]);
   expect(warden.requests[0]).toMatchObject({ encoding: "gzip", authorization: "Bearer wdn_prod_x_y", idempotencyKey: expect.stringMatching(/^[0-9a-f-]{36}$/) });
   expect(warden.requests[0]!.idempotencyKey).not.toBe(warden.requests[1]!.idempotencyKey);
