@@ -143,7 +143,9 @@ async function wardenFront(base: string): Promise<{ url: string; events: () => n
       return;
     }
     const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !["host", "connection", "content-length"].includes(name)).map(([name, value]) => [name, String(value)]));
-    const answer = await fetch(`${base}${req.url}`, { method: req.method, headers, body: req.method === "GET" ? undefined : body });
+    // A config poll may still arrive while the data plane shuts down at the end of the run.
+    const answer = await fetch(`${base}${req.url}`, { method: req.method, headers, body: req.method === "GET" ? undefined : body }).catch(() => null);
+    if (!answer) return void res.writeHead(503).end();
     const out = Buffer.from(await answer.arrayBuffer());
     const passed = Object.fromEntries([...answer.headers].filter(([name]) => !["content-encoding", "content-length", "transfer-encoding", "connection"].includes(name)));
     res.writeHead(answer.status, passed).end(out);
