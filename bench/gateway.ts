@@ -4,7 +4,9 @@
  * run, alternating, with the same load generator (50 concurrent keep-alive
  * connections). Prints each round and the medians: throughput through the
  * gateway as a share of direct (target ≥ 0.8) and the p50 latency it adds
- * (target < 1 ms).
+ * (target < 1 ms). Each round also says how much CPU the gateway, the
+ * upstream and the load generator spent per call (from /proc): on a shared
+ * machine the throughput ratio is noisy, the gateway's CPU per call is not.
  *
  *   npm run bench:gateway            # 5 rounds of 5 s each way
  *   BENCH_ROUNDS=3 BENCH_SECONDS=3 npm run bench:gateway
@@ -16,6 +18,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { Agent, request } from "node:http";
 import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
+import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { startTokenIssuer } from "../examples/reference-mcp-server/token-issuer";
 import { AGENT, startWardenFixture } from "../sdk/test/warden-fixture";
@@ -25,7 +28,37 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const PROTOCOL = "2025-06-18";
 
-type Round = { rps: number; p50: number; p99: number; errors: number };
+type Round = { rps: number; p50: number; p99: number; errors: number; calls: number };
+
+/** CPU seconds a process has used so far (user + system), from /proc; null where there is no /proc. */
+function cpuSeconds(pid: number | undefined, only?: "system"): number | null {
+  try {
+    // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return ((only === "system" ? 0 : Number(fields[11])) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/** The load generator's own CPU seconds so far. */
+function ownCpuSeconds(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+}
+
+/** Runs one measurement and says how much CPU each process spent per call meanwhile (microseconds). */
+async function metered(measure: () => Promise<Round>, pids: { gateway?: number; upstream?: number }) {
+  const before = { gateway: cpuSeconds(pids.gateway), gatewaySystem: cpuSeconds(pids.gateway, "system"), upstream: cpuSeconds(pids.upstream), generator: ownCpuSeconds() };
+  const round = await measure();
+  const perCall = (start: number | null, end: number | null) => (start === null || end === null || !round.calls ? null : ((end - start) / round.calls) * 1e6);
+  return {
+    round,
+    cpu: { gateway: perCall(before.gateway, cpuSeconds(pids.gateway)), gatewaySystem: perCall(before.gatewaySystem, cpuSeconds(pids.gateway, "system")), upstream: perCall(before.upstream, cpuSeconds(pids.upstream)), generator: perCall(before.generator, ownCpuSeconds()) },
+  };
+}
+
+const us = (value: number | null) => (value === null ? "n/a" : `${Math.round(value)} µs`);
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -36,8 +69,8 @@ function freePort(): Promise<number> {
   });
 }
 
-function startChild(args: string[], env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
-  const child = spawn(process.execPath, ["--import", "tsx", ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+function startChild(args: string[], env: Record<string, string>, ready: RegExp, nodeArgs: string[] = []): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   return new Promise((resolve, reject) => {
     const onData = (chunk: Buffer) => {
@@ -86,7 +119,7 @@ async function load(url: URL, headers: Record<string, string>): Promise<Round> {
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
-  return { rps: Math.round(latencies.length / ((Date.now() - started) / 1000)), p50: at(0.5), p99: at(0.99), errors };
+  return { rps: Math.round(latencies.length / ((Date.now() - started) / 1000)), p50: at(0.5), p99: at(0.99), errors, calls: latencies.length };
 }
 
 /**
@@ -110,7 +143,9 @@ async function wardenFront(base: string): Promise<{ url: string; events: () => n
       return;
     }
     const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !["host", "connection", "content-length"].includes(name)).map(([name, value]) => [name, String(value)]));
-    const answer = await fetch(`${base}${req.url}`, { method: req.method, headers, body: req.method === "GET" ? undefined : body });
+    // A config poll may still arrive while the data plane shuts down at the end of the run.
+    const answer = await fetch(`${base}${req.url}`, { method: req.method, headers, body: req.method === "GET" ? undefined : body }).catch(() => null);
+    if (!answer) return void res.writeHead(503).end();
     const out = Buffer.from(await answer.arrayBuffer());
     const passed = Object.fromEntries([...answer.headers].filter(([name]) => !["content-encoding", "content-length", "transfer-encoding", "connection"].includes(name)));
     res.writeHead(answer.status, passed).end(out);
@@ -144,6 +179,8 @@ async function main() {
       ["gateway.ts"],
       { WARDEN_URL: front.url, WARDEN_API_KEY: warden.apiKey, WARDEN_JWKS: JSON.stringify(warden.jwks), GATEWAY_RESOURCE: resource, GATEWAY_PORT: String(port), OAUTH_ISSUER: issuer.issuer, UPSTREAM_URL: upstreamUrl.href },
       /\[warden-gateway\] serving /,
+      // e.g. BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof" to profile the gateway alone.
+      (process.env.BENCH_GATEWAY_NODE_ARGS ?? "").split(" ").filter(Boolean),
     );
     children.push(gateway.child);
     const token = await issuer.token(AGENT, { resource, scope: "tools:sales.read" });
@@ -168,20 +205,29 @@ async function main() {
 
     const ratios: number[] = [];
     const added: number[] = [];
+    const pids = { gateway: gateway.child.pid, upstream: upstream.child.pid };
+    const gatewayCpu: number[] = [];
+    const upstreamCpu: number[] = [];
     console.log(`tools/call echo, ${CONCURRENCY} concurrent, ${SECONDS} s per measurement, ${ROUNDS} alternating rounds`);
     for (let round = 1; round <= ROUNDS; round++) {
-      const a = await direct();
-      const b = await through();
+      const { round: a, cpu: directCpu } = await metered(direct, pids);
+      const { round: b, cpu } = await metered(through, pids);
+      if (cpu.gateway !== null) gatewayCpu.push(cpu.gateway);
+      if (directCpu.upstream !== null) upstreamCpu.push(directCpu.upstream);
       ratios.push(b.rps / a.rps);
       added.push(b.p50 - a.p50);
       console.log(
         `round ${round}: direct ${a.rps} calls/s p50 ${a.p50.toFixed(2)} ms p99 ${a.p99.toFixed(2)} ms (errors ${a.errors}) | gateway ${b.rps} calls/s p50 ${b.p50.toFixed(2)} ms p99 ${b.p99.toFixed(2)} ms (errors ${b.errors}) | ratio ${(b.rps / a.rps).toFixed(3)}, added p50 ${(b.p50 - a.p50).toFixed(2)} ms`,
+      );
+      console.log(
+        `  CPU per call: direct: upstream ${us(directCpu.upstream)}, generator ${us(directCpu.generator)} | through: gateway ${us(cpu.gateway)} (in the kernel ${us(cpu.gatewaySystem)}), upstream ${us(cpu.upstream)}, generator ${us(cpu.generator)}`,
       );
     }
     const ratio = median(ratios);
     const addedP50 = median(added);
     console.log(`median throughput ratio (gateway / direct): ${ratio.toFixed(3)} (target ≥ 0.8) ${ratio >= 0.8 ? "PASS" : "FAIL"}`);
     console.log(`median added p50: ${addedP50.toFixed(2)} ms (target < 1 ms) ${addedP50 < 1 ? "PASS" : "FAIL"}`);
+    if (gatewayCpu.length) console.log(`median CPU per call: gateway ${us(median(gatewayCpu))}, upstream ${us(median(upstreamCpu))} (direct rounds)`);
     console.log(`audit events the gateway reported: ${front.events()} (accepted by the counting sink)`);
     await issuer.close();
     front.close();

@@ -188,6 +188,18 @@ describe("the gateway in front of server-everything", () => {
     expect((await fetch(resource, { method: "POST", headers: { ...headers, "mcp-method": "tools/call", "mcp-name": "get-env" }, body: call })).status).toBe(400);
     expect((await fetch(resource, { method: "POST", headers, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping", params: { pad: "x".repeat(70_000) } }) })).status).toBe(413);
     expect((await fetch(resource, { method: "POST", headers, body: "not json" })).status).toBe(400);
+    // Chunked, with no Content-Length to refuse it by: counted as it arrives.
+    const chunked = await new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+      const url = new URL(resource);
+      const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { ...headers, "transfer-encoding": "chunked" } }, (res) => {
+        res.resume();
+        resolve({ status: res.statusCode ?? 0, connection: res.headers.connection });
+      });
+      req.on("error", reject);
+      for (let chunk = 0; chunk < 8; chunk++) req.write("x".repeat(10_000));
+      req.end();
+    });
+    expect(chunked).toEqual({ status: 413, connection: "close" });
     const rebinding = await new Promise<number>((resolve, reject) => {
       const url = new URL(resource);
       const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { ...headers, host: "attacker.example" } }, (res) => resolve(res.statusCode ?? 0));
@@ -195,5 +207,29 @@ describe("the gateway in front of server-everything", () => {
       req.end(call);
     });
     expect(rebinding).toBe(421);
+  });
+});
+
+describe("decisions the gateway remembers", () => {
+  it("are the current config's: a tool disabled and published is refused at the next call on the same token", async () => {
+    const { client } = await agent();
+    expect(text(await client.callTool({ name: "echo", arguments: { message: "before" } }))).toBe("Echo: before");
+    const toggle = (enabled: boolean) =>
+      warden.publish(async (db) => {
+        await db.tool.updateMany({ where: { name: "echo" }, data: { enabled } });
+      });
+    await toggle(false);
+    await sdk.pollNow();
+    try {
+      const refused = await client.callTool({ name: "echo", arguments: { message: "after" } });
+      expect(refused.isError).toBe(true);
+      // A disabled tool is left out of the published config altogether.
+      expect(text(refused)).toMatch(/^Denied by Warden \(unknown_tool, config v3\)/);
+    } finally {
+      await toggle(true);
+      await sdk.pollNow();
+    }
+    expect(text(await client.callTool({ name: "echo", arguments: { message: "again" } }))).toBe("Echo: again");
+    await client.close();
   });
 });

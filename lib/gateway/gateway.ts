@@ -63,15 +63,46 @@ export function createGateway(deps: GatewayDeps) {
     const key = flightKey(caller, id);
     const controller = new AbortController();
     inFlight.set(key, controller);
-    return { signal: signal ? AbortSignal.any([signal, controller.signal]) : controller.signal, done: () => inFlight.get(key) === controller && inFlight.delete(key) };
+    return { controller, signal: signal ? AbortSignal.any([signal, controller.signal]) : controller.signal, done: () => inFlight.get(key) === controller && inFlight.delete(key) };
+  }
+
+  // Decisions, remembered per config in force, per verified token's claims (one object per token while it is cached)
+  // and per tool: deciding depends on nothing else, and a newly applied config starts afresh.
+  let decisionsFor: unknown = null;
+  let decisions = new WeakMap<JWTPayload, Map<string, WardenDecision>>();
+  function authorize(caller: Caller, tool: string): WardenDecision {
+    const config = warden.config;
+    if (!config) return warden.authorize(caller.claims, caller.clientId, tool);
+    if (config !== decisionsFor) {
+      decisionsFor = config;
+      decisions = new WeakMap();
+    }
+    let known = decisions.get(caller.claims);
+    if (!known) decisions.set(caller.claims, (known = new Map()));
+    const key = `${caller.clientId ?? ""}\u0000${tool}`;
+    let decision = known.get(key);
+    if (!decision) {
+      decision = deepFreeze(warden.authorize(caller.claims, caller.clientId, tool));
+      // Bounded: a caller naming endless made-up tools is decided afresh each time.
+      if (known.size < 256) known.set(key, decision);
+    }
+    return decision;
   }
 
   // The upstream's definitions as last listed, to judge calls without listing per call.
   let catalog: Map<string, { tool: Tool; hash: string }> | null = null;
   upstream.onToolsChanged(() => (catalog = null));
 
+  // The approved hashes of the config in force, worked out once per config rather than per call.
+  let hashesFor: unknown;
+  let hashes = new Map<string, string>();
   function currentHashes() {
-    return approvedHashes(warden.config?.config.policy.tools ?? [], warden.config?.server ?? null);
+    const config = warden.config;
+    if (config !== hashesFor || hashesFor === undefined) {
+      hashes = approvedHashes(config?.config.policy.tools ?? [], config?.server ?? null);
+      hashesFor = config;
+    }
+    return hashes;
   }
 
   /** Splits a listing into what may be shown and what changed since approval (reported to Warden). */
@@ -98,7 +129,8 @@ export function createGateway(deps: GatewayDeps) {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      const path = new URL(req.url ?? "/", "http://gateway.invalid").pathname;
+      // The MCP endpoint's exact path needs no URL parsing (the common case, every call); anything else is normalised.
+      const path = req.url === mcpPath ? mcpPath : new URL(req.url ?? "/", "http://gateway.invalid").pathname;
       const refusal = checkHostAndOrigin({ host: req.headers.host, origin: header(req, "origin") }, { hosts: settings.allowedHosts, origins: settings.allowedOrigins });
       if (refusal) return sendJson(res, refusal.status, { error: refusal.error, error_description: refusal.message });
       if (path === metadataPath || path === "/.well-known/oauth-protected-resource") {
@@ -113,7 +145,7 @@ export function createGateway(deps: GatewayDeps) {
       const caller = await authenticate(req, res);
       if (!caller) return;
       const body = await readBody(req, settings.maxBodyBytes);
-      if (!body.ok) return sendJson(res, body.status, { jsonrpc: "2.0", id: null, error: { code: body.status === 413 ? -32600 : -32700, message: body.message } });
+      if (!body.ok) return sendJson(res, body.status, { jsonrpc: "2.0", id: null, error: { code: body.status === 413 ? -32600 : -32700, message: body.message } }, body.status === 413 ? { Connection: "close" } : {});
       const parsed = parseMessages(body.value);
       if (!parsed.ok) return sendJson(res, 400, { jsonrpc: "2.0", id: null, error: { code: -32600, message: parsed.message } });
       const mismatch = checkMcpHeaders({ method: header(req, "mcp-method"), name: header(req, "mcp-name") }, parsed.messages);
@@ -179,10 +211,11 @@ export function createGateway(deps: GatewayDeps) {
     const server = warden.config?.server ?? null;
     const requestId = message.id === undefined ? undefined : String(message.id);
     const base = { subject: caller.subject, clientId: caller.clientId, server, tool, requestId, ip: caller.ip };
-    const decision = warden.authorize(caller.claims, caller.clientId, tool);
+    const decision = authorize(caller, tool);
     if (decision.decision === "allow") {
       // A granted tool whose live definition is not the approved one is refused: the agent would act on words nobody approved.
-      const entry = await catalogEntry(tool).catch(() => undefined);
+      // Listed already (every call but the first): no promise to wait for.
+      const entry = catalog?.get(tool) ?? (await catalogEntry(tool).catch(() => undefined));
       const verdict = entry ? pins.verdict(tool, entry.hash, currentHashes().get(tool)) : { ok: true as const };
       if (!verdict.ok) {
         audit.record({ actor: caller.subject || "(anonymous)", clientId: caller.clientId ?? null, server, tool, action: "tool.call", decision: "deny", reason: "tool_definition_changed", configVersion: decision.configVersion, requestId: requestId ?? null, ip: caller.ip ?? null, details: { message: verdict.message } });
@@ -194,7 +227,7 @@ export function createGateway(deps: GatewayDeps) {
         return denial ? { kind: "deny", text: denial } : await withCredential(caller, tool, decision, requestId);
       }
       // The token is obtained before the call is reported allowed: a refused exchange is the call's one decision, a denial.
-      const outcome = await withCredential(caller, tool, decision, requestId);
+      const outcome: CallOutcome = onBehalfOf ? await withCredential(caller, tool, decision, requestId) : { kind: "allow" };
       if (outcome.kind === "allow") audit.recordDecision({ ...base, decision });
       return outcome;
     }
@@ -280,9 +313,9 @@ export function createGateway(deps: GatewayDeps) {
       return true;
     }
     // The caller hanging up cancels the upstream call (notifications/cancelled), as the SDK path does.
-    const hungUp = new AbortController();
-    res.once("close", () => res.writableFinished || hungUp.abort());
-    const flight = track(caller, id, hungUp.signal);
+    // One controller for both ways a call is cancelled: no AbortSignal.any per call.
+    const flight = track(caller, id);
+    res.once("close", () => res.writableFinished || flight.controller.abort(new Error("the caller hung up")));
     try {
       const result = await upstream.callTool(name, args as Record<string, unknown> | undefined, { signal: flight.signal, timeoutMs: settings.upstreamTimeoutMs, headers: decided.credentials.get(id) });
       if (!res.destroyed) reply({ result });
@@ -465,6 +498,15 @@ function driftReporter(deps: GatewayDeps) {
   };
 }
 
+/** Frozen all the way down: a remembered decision is shared by every call it decides. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    for (const member of Object.values(value)) deepFreeze(member);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
@@ -476,15 +518,30 @@ type Body = { ok: true; value: unknown } | { ok: false; status: number; message:
 async function readBody(req: IncomingMessage, max: number): Promise<Body> {
   const declared = Number(req.headers["content-length"] ?? NaN);
   if (Number.isFinite(declared) && declared > max) return { ok: false, status: 413, message: `The request is larger than ${max} bytes.` };
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > max) return { ok: false, status: 413, message: `The request is larger than ${max} bytes.` };
-    chunks.push(chunk as Buffer);
-  }
+  // Plain listeners rather than an async iterator: this runs once per request.
+  const text = await new Promise<string | null>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= max) return void chunks.push(chunk);
+      // Neither buffered nor read further: the 413 closes the connection.
+      req.off("data", onData).pause();
+      resolve(null);
+    };
+    req.on("data", onData);
+    let ended = false;
+    req.once("end", () => {
+      ended = true;
+      resolve(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8"));
+    });
+    req.once("error", reject);
+    // Every request closes, mostly after its end: an Error (and its stack trace) is made only for one that did not end.
+    req.once("close", () => ended || reject(new Error("the request closed before its body ended")));
+  });
+  if (text === null) return { ok: false, status: 413, message: `The request is larger than ${max} bytes.` };
   try {
-    return { ok: true, value: JSON.parse(Buffer.concat(chunks).toString("utf8")) };
+    return { ok: true, value: JSON.parse(text) };
   } catch {
     return { ok: false, status: 400, message: "Parse error: the body is not JSON." };
   }

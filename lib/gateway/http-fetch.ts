@@ -44,16 +44,38 @@ export function keepAliveFetch(): typeof fetch {
   return doFetch as typeof fetch;
 }
 
-export type PlainPost = (url: string, headers: Record<string, string>, body: string, signal: AbortSignal) => Promise<{ status: number; contentType: string; text: string }>;
+export type PlainAnswer = { status: number; contentType: string; text: string };
 
-/** One POST over keep-alive node:http, read whole as text: no web streams on the hot path. */
+/** A POST under way: its answer, and a way to give up on it (the connection is dropped, the answer rejects with the reason). */
+export type PlainRequest = { answer: Promise<PlainAnswer>; abort: (reason: unknown) => void };
+
+export type PlainPost = (url: string, headers: Record<string, string>, body: string) => PlainRequest;
+
+/**
+ * One POST over keep-alive node:http, read whole as text: no web streams, no
+ * AbortSignal and no URL parsing on the hot path (the target's request
+ * options are worked out once per URL).
+ */
 export function keepAlivePost(): PlainPost {
   const agents = { http: new HttpAgent({ keepAlive: true, maxSockets: 256 }), https: new HttpsAgent({ keepAlive: true, maxSockets: 256 }) };
-  return (target, headers, body, signal) =>
-    new Promise((resolve, reject) => {
-      const url = new URL(target);
-      const https = url.protocol === "https:";
-      const req = (https ? httpsRequest : httpRequest)(url, { method: "POST", headers, agent: https ? agents.https : agents.http, signal }, (res) => {
+  const targets = new Map<string, { https: boolean; options: { protocol: string; hostname: string; port: string; path: string; agent: HttpAgent } }>();
+  const targetOf = (url: string) => {
+    let target = targets.get(url);
+    if (!target) {
+      const parsed = new URL(url);
+      const https = parsed.protocol === "https:";
+      // An IPv6 literal is bracketed in a URL, not in a hostname to connect to.
+      const hostname = parsed.hostname.startsWith("[") ? parsed.hostname.slice(1, -1) : parsed.hostname;
+      target = { https, options: { protocol: parsed.protocol, hostname, port: parsed.port, path: `${parsed.pathname}${parsed.search}`, agent: https ? agents.https : agents.http } };
+      if (targets.size < 16) targets.set(url, target);
+    }
+    return target;
+  };
+  return (url, headers, body) => {
+    const { https, options } = targetOf(url);
+    let req: ReturnType<typeof httpRequest> | undefined;
+    const answer = new Promise<PlainAnswer>((resolve, reject) => {
+      req = (https ? httpsRequest : httpRequest)({ ...options, method: "POST", headers }, (res) => {
         let text = "";
         res.setEncoding("utf8");
         res.on("data", (chunk: string) => (text += chunk));
@@ -63,4 +85,6 @@ export function keepAlivePost(): PlainPost {
       req.on("error", reject);
       req.end(body);
     });
+    return { answer, abort: (reason) => req!.destroy(reason instanceof Error ? reason : new Error(String(reason))) };
+  };
 }

@@ -27,6 +27,11 @@ describe("JSON-RPC bodies", () => {
     expect(parseMessages("hello")).toMatchObject({ ok: false });
     expect(parseMessages({ jsonrpc: "1.0", method: "x" })).toMatchObject({ ok: false });
     expect(parseMessages({ jsonrpc: "2.0", id: {}, method: "x" })).toMatchObject({ ok: false });
+    expect(parseMessages({ jsonrpc: "2.0", id: null, method: "x" })).toMatchObject({ ok: false });
+    expect(parseMessages({ jsonrpc: "2.0", id: 1, method: 7 })).toMatchObject({ ok: false });
+    expect(parseMessages({ jsonrpc: "2.0", id: 1, method: "x", params: ["a"] })).toMatchObject({ ok: false });
+    expect(parseMessages({ jsonrpc: "2.0", id: 1, method: "x", params: null })).toMatchObject({ ok: false });
+    expect(parseMessages([call("a"), null])).toMatchObject({ ok: false });
   });
 });
 

@@ -1,5 +1,3 @@
-import { z } from "zod";
-
 /** A refusal before any MCP processing: HTTP status and a sentence for the caller. */
 export type Refusal = { status: number; error: string; message: string };
 
@@ -21,27 +19,31 @@ export function checkHostAndOrigin(headers: { host?: string; origin?: string }, 
 }
 
 /** The parts of a JSON-RPC message the gateway looks at; the MCP SDK validates the rest. */
-export const JsonRpcMessageSchema = z
-  .object({
-    jsonrpc: z.literal("2.0"),
-    id: z.union([z.string(), z.number()]).optional(),
-    method: z.string().optional(),
-    params: z.record(z.string(), z.unknown()).optional(),
-  })
-  .loose();
-export type JsonRpcMessage = z.infer<typeof JsonRpcMessageSchema>;
+export type JsonRpcMessage = { jsonrpc: "2.0"; id?: string | number; method?: string; params?: Record<string, unknown>; [key: string]: unknown };
+
+/**
+ * A JSON-RPC 2.0 message as far as the gateway reads it: `jsonrpc` "2.0", an
+ * `id` that is a string or a number when present, a string `method` when
+ * present, and `params` an object when present. Checked by hand, not with a
+ * schema: every request passes here.
+ */
+function isJsonRpcMessage(item: unknown): item is JsonRpcMessage {
+  if (typeof item !== "object" || item === null || Array.isArray(item)) return false;
+  const { jsonrpc, id, method, params } = item as Record<string, unknown>;
+  if (jsonrpc !== "2.0") return false;
+  if (id !== undefined && typeof id !== "string" && !(typeof id === "number" && Number.isFinite(id))) return false;
+  if (method !== undefined && typeof method !== "string") return false;
+  return params === undefined || (typeof params === "object" && params !== null && !Array.isArray(params));
+}
 
 /** One message or a batch of them, each a JSON-RPC 2.0 object; anything else is refused with 400. */
 export function parseMessages(body: unknown): { ok: true; messages: JsonRpcMessage[] } | { ok: false; message: string } {
   const items = Array.isArray(body) ? body : [body];
   if (items.length === 0) return { ok: false, message: "An empty batch carries no message." };
-  const messages: JsonRpcMessage[] = [];
   for (const item of items) {
-    const parsed = JsonRpcMessageSchema.safeParse(item);
-    if (!parsed.success) return { ok: false, message: "Each message must be a JSON-RPC 2.0 object." };
-    messages.push(parsed.data);
+    if (!isJsonRpcMessage(item)) return { ok: false, message: "Each message must be a JSON-RPC 2.0 object." };
   }
-  return { ok: true, messages };
+  return { ok: true, messages: items as JsonRpcMessage[] };
 }
 
 /** What Mcp-Name names for a method: the tool or prompt name, or the resource URI. */

@@ -197,50 +197,66 @@ async function postCall(
   const headers: Record<string, string> = { ...upstream.headers, ...call.headers, "content-type": "application/json", accept: "application/json, text/event-stream" };
   if (transport.sessionId) headers["mcp-session-id"] = transport.sessionId;
   if (transport.protocolVersion) headers["mcp-protocol-version"] = transport.protocolVersion;
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(new McpError(ErrorCode.RequestTimeout, `Request timed out after ${call.timeoutMs} ms`)), call.timeoutMs);
-  const onCancel = () => abort.abort(call.signal?.reason ?? new Error("cancelled"));
+  if (call.signal?.aborted) throw new McpError(ErrorCode.InternalError, "The call was cancelled by the caller.");
+  const body = JSON.stringify({ jsonrpc: "2.0", id, method: "tools/call", params: { name: call.name, ...(call.args === undefined ? {} : { arguments: call.args }) } });
+  const request = post(upstream.url, headers, body);
+  // Why the gateway gave up on the call (its timeout or the caller's cancellation); undefined while it has not.
+  let stopped: unknown;
+  const stop = (reason: unknown) => {
+    if (stopped !== undefined) return;
+    stopped = reason;
+    request.abort(reason);
+  };
+  const timer = setTimeout(() => stop(new McpError(ErrorCode.RequestTimeout, `Request timed out after ${call.timeoutMs} ms`)), call.timeoutMs);
+  const onCancel = () => stop(call.signal?.reason ?? new Error("cancelled"));
   call.signal?.addEventListener("abort", onCancel, { once: true });
   try {
-    const body = JSON.stringify({ jsonrpc: "2.0", id, method: "tools/call", params: { name: call.name, ...(call.args === undefined ? {} : { arguments: call.args }) } });
-    const response = await post(upstream.url, headers, body, abort.signal);
+    const response = await request.answer;
     if (response.status !== 200) return FALL_BACK;
-    const type = response.contentType;
     const text = response.text;
-    const replies: unknown[] = type.includes("text/event-stream") ? sseMessages(text) : [JSON.parse(text)].flat();
+    const replies: unknown[] = response.contentType.includes("text/event-stream") ? sseMessages(text) : [JSON.parse(text)].flat();
     const reply = replies.find((message): message is JsonRpcReply => typeof message === "object" && message !== null && (message as JsonRpcReply).id === id);
     if (!reply) return FALL_BACK;
     if (reply.error) throw new McpError(reply.error.code, reply.error.message, reply.error.data);
     if (typeof reply.result !== "object" || reply.result === null) return FALL_BACK;
     return reply.result as CallToolResult;
   } catch (error) {
-    if (!abort.signal.aborted) {
+    if (stopped === undefined) {
       if (error instanceof McpError) throw error;
       return FALL_BACK;
     }
-    void client.notification({ method: "notifications/cancelled", params: { requestId: id, reason: String(abort.signal.reason) } }).catch(() => undefined);
-    throw abort.signal.reason instanceof McpError ? abort.signal.reason : new McpError(ErrorCode.InternalError, "The call was cancelled by the caller.");
+    void client.notification({ method: "notifications/cancelled", params: { requestId: id, reason: String(stopped) } }).catch(() => undefined);
+    throw stopped instanceof McpError ? stopped : new McpError(ErrorCode.InternalError, "The call was cancelled by the caller.");
   } finally {
     clearTimeout(timer);
     call.signal?.removeEventListener("abort", onCancel);
   }
 }
 
-/** The JSON-RPC messages in a complete text/event-stream body (data lines of each event). */
+/** The JSON-RPC messages in a complete text/event-stream body (data lines of each event), read in one pass. */
 export function sseMessages(body: string): unknown[] {
   const messages: unknown[] = [];
-  for (const event of body.split(/\r?\n\r?\n/)) {
-    const data = event
-      .split(/\r?\n/)
-      .filter((line) => line.startsWith("data:"))
-      .map((line) => line.slice(line.startsWith("data: ") ? 6 : 5))
-      .join("\n");
-    if (!data) continue;
+  let data: string[] = [];
+  const dispatch = () => {
+    if (!data.length) return;
+    const text = data.length === 1 ? data[0]! : data.join("\n");
+    data = [];
     try {
-      messages.push(JSON.parse(data));
+      messages.push(JSON.parse(text));
     } catch {
-      // Not JSON-RPC (a comment or keep-alive); the reply we wait for is looked up by id.
+      // Not JSON-RPC (empty, or not JSON); the reply we wait for is looked up by id.
     }
+  };
+  let at = 0;
+  while (at < body.length) {
+    let end = body.indexOf("\n", at);
+    if (end === -1) end = body.length;
+    const line = body.charCodeAt(end - 1) === 13 ? body.slice(at, end - 1) : body.slice(at, end);
+    at = end + 1;
+    // A blank line ends an event; comments (":…"), "event:" and "id:" lines carry nothing the gateway reads.
+    if (line === "") dispatch();
+    else if (line.startsWith("data:")) data.push(line.slice(line.startsWith("data: ") ? 6 : 5));
   }
+  dispatch();
   return messages;
 }

@@ -21,32 +21,41 @@ export function recordableInputs(inputs: DecisionInputs | undefined): inputs is 
  * is sent exactly as recorded, or not at all.
  */
 export function auditEventProblem(event: Readonly<Record<string, unknown>>): string | null {
+  const checked = auditEventJson(event);
+  return "problem" in checked ? checked.problem : null;
+}
+
+/**
+ * The event as JSON, as it goes into a batch, or why Warden could not store
+ * it (auditEventProblem's rules). The JSON is written once, when the event
+ * is recorded: writing it is the last check, and the batch reuses it.
+ */
+export function auditEventJson(event: Readonly<Record<string, unknown>>): { json: string } | { problem: string } {
   try {
     for (const [field, value] of Object.entries(event)) {
       if (typeof value !== "string") continue;
       const problem = textProblem(value);
-      if (problem) return `${field} ${problem}`;
+      if (problem) return { problem: `${field} ${problem}` };
     }
     if (typeof event.configVersion === "number") {
       const problem = integerProblem(event.configVersion);
-      if (problem) return `configVersion ${problem}`;
+      if (problem) return { problem: `configVersion ${problem}` };
     }
     if (typeof event.ts === "string") {
       const problem = dateProblem(new Date(event.ts));
-      if (problem) return `ts ${problem}`;
+      if (problem) return { problem: `ts ${problem}` };
     }
     if (event.details !== undefined && event.details !== null) {
       const problem = jsonProblem(event.details);
-      if (problem) return `details: ${problem}`;
+      if (problem) return { problem: `details: ${problem}` };
     }
     if (event.inputs !== undefined && event.inputs !== null) {
       const problem = jsonProblem(event.inputs);
-      if (problem) return `inputs: ${problem}`;
+      if (problem) return { problem: `inputs: ${problem}` };
     }
     // A BigInt, a cycle or a throwing toJSON anywhere would otherwise fail every send of its batch.
-    JSON.stringify(event);
-    return null;
+    return { json: JSON.stringify(event) };
   } catch {
-    return "cannot be written as JSON";
+    return { problem: "cannot be written as JSON" };
   }
 }

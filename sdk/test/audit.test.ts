@@ -22,8 +22,12 @@ it("sends gzip batches with an Idempotency-Key when the batch size is reached, w
   const warden = await receiver();
   const audit = reporter({ url: warden.url, apiKey: "wdn_prod_x_y", batchSize: 3, flushIntervalMs: 60_000 });
   for (let n = 0; n < 7; n++) audit.record(event(n));
-  // Reaching the batch size starts a drain, which sends everything queued by then, in batches.
-  await expect.poll(() => warden.stored.size).toBe(7);
+  // Reaching the batch size starts a drain, which sends full batches; the rest waits for the interval (or a flush).
+  await expect.poll(() => warden.stored.size).toBe(6);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(warden.requests.map((request) => request.events.length)).toEqual([3, 3]);
+  await audit.flush();
+  expect(warden.stored.size).toBe(7);
   expect(warden.requests.map((request) => request.events.length)).toEqual([3, 3, 1]);
   expect(warden.requests[0]).toMatchObject({ encoding: "gzip", authorization: "Bearer wdn_prod_x_y", idempotencyKey: expect.stringMatching(/^[0-9a-f-]{36}$/) });
   expect(warden.requests[0]!.idempotencyKey).not.toBe(warden.requests[1]!.idempotencyKey);
@@ -32,6 +36,28 @@ it("sends gzip batches with an Idempotency-Key when the batch size is reached, w
   expect(first.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/);
   await audit.close();
   expect(audit.stats()).toMatchObject({ queued: 0, sent: 7, dropped: { total: 0 } });
+});
+
+it("gives events ids in the order they were recorded, all distinct", () => {
+  const audit = reporter({ url: "http://127.0.0.1:9", apiKey: "k", batchSize: 1000, flushIntervalMs: 60_000 });
+  const ids = Array.from({ length: 2_000 }, (_, n) => audit.record(event(n)).id);
+  expect(new Set(ids).size).toBe(ids.length);
+  expect([...ids].sort()).toEqual(ids);
+  for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+});
+
+it("records a decision's inputs redacted, whether they are shared (frozen) or not, and as they are at the time", () => {
+  const audit = reporter({ url: "http://127.0.0.1:9", apiKey: "k", batchSize: 1000, flushIntervalMs: 60_000 });
+  const decision = { decision: "allow" as const, reason: "allowed_by_grant" as const, message: "ok", matchedRoles: ["analyst"], effectiveScopes: [], requiresApproval: false, configVersion: 3 };
+  const inputs = { scopes: ["tools:read"], roles: [], claims: { groups: ["sales"], session_token: "abc" } };
+  const shared = Object.freeze({ ...decision, inputs: Object.freeze({ scopes: Object.freeze(["tools:read"]), roles: Object.freeze([]), claims: Object.freeze({ groups: Object.freeze(["sales"]), session_token: "abc" }) }) });
+  const call = { subject: "alice", tool: "get_invoice" };
+  for (let n = 0; n < 2; n++) {
+    expect(audit.recordDecision({ ...call, decision: shared as never }).inputs).toEqual({ scopes: ["tools:read"], roles: [], claims: { groups: ["sales"], session_token: "[redacted]" } });
+  }
+  expect(audit.recordDecision({ ...call, decision: { ...decision, inputs } }).inputs).toEqual({ scopes: ["tools:read"], roles: [], claims: { groups: ["sales"], session_token: "[redacted]" } });
+  inputs.claims.groups.push("finance");
+  expect(audit.recordDecision({ ...call, decision: { ...decision, inputs } }).inputs).toMatchObject({ claims: { groups: ["sales", "finance"] } });
 });
 
 it("flushes on the interval when fewer events than a batch wait", async () => {
