@@ -1,2 +1,2 @@
 /** Sent as X-SDK-Version on every poll; kept equal to package.json by a test. */
-export const SDK_VERSION = "0.2.0";
+export const SDK_VERSION = "0.2.1";
