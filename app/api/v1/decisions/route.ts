@@ -46,4 +46,5 @@ export async function POST(request: Request): Promise<Response> {
 }
 
 // A method the route does not offer; the session is still checked first.
-export const GET = methodNotAllowed("VIEWER", "POST", "Use POST with a JSON body.");
+const notAllowed = methodNotAllowed("VIEWER", "POST", "Use POST with a JSON body.");
+export { notAllowed as GET, notAllowed as PUT, notAllowed as PATCH, notAllowed as DELETE };
