@@ -2,35 +2,37 @@
 
 import * as AlertDialogPrimitive from "@radix-ui/react-alert-dialog";
 import * as DialogPrimitive from "@radix-ui/react-dialog";
-import { useRef, type ReactNode } from "react";
+import type { ReactNode } from "react";
 import { Button } from "./button";
 
 const OVERLAY = "fixed inset-0 z-40 bg-black/50";
-
-/**
- * Puts focus back where it was when the dialog opened (the button that
- * opened it), as a keyboard user expects after Escape, Cancel or Done. Radix
- * does this only for a dialog opened by its own Trigger; these dialogs are
- * opened from state, so without this focus fell to the page's body.
- */
-function useReturnFocus() {
-  const opener = useRef<HTMLElement | null>(null);
-  return {
-    onOpenAutoFocus: () => {
-      // Runs before focus moves into the dialog: the active element is still the opener.
-      opener.current = document.activeElement instanceof HTMLElement && document.activeElement !== document.body ? document.activeElement : null;
-    },
-    onCloseAutoFocus: (event: Event) => {
-      const target = opener.current;
-      opener.current = null;
-      if (!target?.isConnected) return;
-      event.preventDefault();
-      target.focus();
-    },
-  };
-}
 const CONTENT =
   "fixed top-1/2 left-1/2 z-50 w-[calc(100vw-2rem)] max-h-[calc(100vh-2rem)] max-w-lg -translate-x-1/2 -translate-y-1/2 overflow-y-auto rounded-lg border bg-surface p-6 shadow-xl";
+
+/**
+ * The element focused last outside any dialog. Focus is trapped in a dialog
+ * while it is open, so when one closes this is what opened it. Tracked for
+ * the whole page, as some dialogs mount only once they are opened.
+ */
+let lastFocusedOutsideDialogs: HTMLElement | null = null;
+if (typeof document !== "undefined") {
+  document.addEventListener("focusin", (event) => {
+    if (event.target instanceof HTMLElement && !event.target.closest('[role="dialog"], [role="alertdialog"]')) lastFocusedOutsideDialogs = event.target;
+  });
+}
+
+/**
+ * Puts focus back on what opened the dialog, as a keyboard user expects
+ * after Escape, Cancel or Done. Radix does this only for a dialog opened by
+ * its own Trigger; these dialogs are opened from state, so without this
+ * focus fell to the page's body.
+ */
+function returnFocus(event: Event) {
+  const target = lastFocusedOutsideDialogs;
+  if (!target?.isConnected) return;
+  event.preventDefault();
+  target.focus();
+}
 
 /** A modal form: Escape and the close button dismiss it, focus stays inside. */
 export function Dialog({
@@ -46,12 +48,11 @@ export function Dialog({
   description?: string;
   children: ReactNode;
 }) {
-  const returnFocus = useReturnFocus();
   return (
     <DialogPrimitive.Root open={open} onOpenChange={onOpenChange}>
       <DialogPrimitive.Portal>
         <DialogPrimitive.Overlay className={OVERLAY} />
-        <DialogPrimitive.Content className={CONTENT} {...returnFocus}>
+        <DialogPrimitive.Content className={CONTENT} onCloseAutoFocus={returnFocus}>
           <DialogPrimitive.Title className="text-lg font-semibold">{title}</DialogPrimitive.Title>
           {description ? <DialogPrimitive.Description className="mt-1 text-sm text-muted-foreground">{description}</DialogPrimitive.Description> : null}
           <div className="mt-4">{children}</div>
@@ -81,12 +82,11 @@ export function ConfirmDialog({
   pending?: boolean;
   onConfirm: () => void;
 }) {
-  const returnFocus = useReturnFocus();
   return (
     <AlertDialogPrimitive.Root open={open} onOpenChange={onOpenChange}>
       <AlertDialogPrimitive.Portal>
         <AlertDialogPrimitive.Overlay className={OVERLAY} />
-        <AlertDialogPrimitive.Content className={CONTENT} {...returnFocus}>
+        <AlertDialogPrimitive.Content className={CONTENT} onCloseAutoFocus={returnFocus}>
           <AlertDialogPrimitive.Title className="text-lg font-semibold">{title}</AlertDialogPrimitive.Title>
           <AlertDialogPrimitive.Description asChild>
             <div className="mt-2 text-sm text-muted-foreground">{description}</div>
