@@ -163,7 +163,7 @@ export function createGateway(deps: GatewayDeps) {
       const token = authorization.replace(/^Bearer\s+/i, "");
       const claims = await verifyToken(token);
       const unrecordable = callerProblem(claims);
-      if (unrecordable) throw new Error(`${unrecordable}, so its calls could not be audited`);
+      if (unrecordable) throw new Error(unrecordable);
       const clientId = typeof claims.client_id === "string" ? claims.client_id : typeof claims.azp === "string" ? claims.azp : undefined;
       return { claims, token, subject: typeof claims.sub === "string" ? claims.sub : "", clientId, ip };
     } catch (error) {

@@ -55,12 +55,21 @@ describe("request bodies", () => {
 });
 
 describe("callers", () => {
+  const now = 1_800_000_000;
+  const exp = now + 600;
   it("refuses a token whose sub or client id the audit trail could not record", () => {
-    expect(callerProblem({ sub: "alice", azp: "agent" })).toBeNull();
-    expect(callerProblem({})).toBeNull();
-    expect(callerProblem({ sub: "\ud800" })).toContain("sub claim is not well-formed Unicode");
-    expect(callerProblem({ sub: "alice", client_id: "a\u0000" })).toContain("client_id claim contains the character U+0000");
-    expect(callerProblem({ sub: "alice", azp: "\udc00x" })).toContain("azp");
+    expect(callerProblem({ sub: "alice", azp: "agent", exp }, now)).toBeNull();
+    expect(callerProblem({ exp }, now)).toBeNull();
+    expect(callerProblem({ sub: "\ud800", exp }, now)).toContain("sub claim is not well-formed Unicode");
+    expect(callerProblem({ sub: "alice", client_id: "a\u0000", exp }, now)).toContain("client_id claim contains the character U+0000");
+    expect(callerProblem({ sub: "alice", azp: "\udc00x", exp }, now)).toContain("azp");
+  });
+  it("refuses time claims no real token carries: an infinite or missing exp, an iat in the future", () => {
+    expect(callerProblem({ sub: "alice", exp: JSON.parse("1e309") }, now)).toContain("no finite expiry");
+    expect(callerProblem({ sub: "alice" }, now)).toContain("no finite expiry");
+    expect(callerProblem({ sub: "alice", exp, iat: 253402300800 }, now)).toContain("issued in the future");
+    expect(callerProblem({ sub: "alice", exp, iat: now + 10 }, now)).toBeNull();
+    expect(callerProblem({ sub: "alice", exp: 2 ** 53 + 1, iat: -62167219200 }, now)).toBeNull();
   });
 });
 

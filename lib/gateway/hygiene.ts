@@ -79,16 +79,21 @@ export function parseBodyText(bytes: Uint8Array): { ok: true; value: unknown } |
   }
 }
 
+const CLOCK_TOLERANCE_SECONDS = 30;
+
 /**
- * Why a verified token's caller cannot be recorded in Warden's audit trail,
- * or null. The SDK drops an event whose actor or client id is not storable
+ * Why a verified token cannot be served: a time claim no real token carries,
+ * or a caller Warden's audit trail could not record; null when it can. The SDK drops an event whose actor or client id is not storable
  * text, so such a caller's calls would leave no trace: the token is refused.
  */
-export function callerProblem(claims: { sub?: unknown; client_id?: unknown; azp?: unknown }): string | null {
+export function callerProblem(claims: { sub?: unknown; client_id?: unknown; azp?: unknown; exp?: unknown; iat?: unknown }, nowSeconds = Date.now() / 1000): string | null {
+  // jose takes any number: exp 1e309 (Infinity) would keep a token valid, and cached, for ever.
+  if (typeof claims.exp !== "number" || !Number.isFinite(claims.exp)) return "the token has no finite expiry (exp)";
+  if (typeof claims.iat === "number" && !(claims.iat <= nowSeconds + CLOCK_TOLERANCE_SECONDS)) return "the token claims to be issued in the future (iat)";
   for (const [name, value] of [["sub", claims.sub], ["client_id", claims.client_id], ["azp", claims.azp]] as const) {
     if (typeof value !== "string") continue;
     const problem = textProblem(value);
-    if (problem) return `the token's ${name} claim ${problem}`;
+    if (problem) return `the token's ${name} claim ${problem}, so its calls could not be audited`;
   }
   return null;
 }

@@ -275,6 +275,8 @@ describe("POST /api/v1/token, hostile input", () => {
         [`,"sub":"${"s".repeat(300)}"`, "longer than 256"],
         ['', "is missing"],
         [',"sub":"alice","azp":"x\\udc00"', "client id (azp or client_id) is not well-formed Unicode"],
+        [',"sub":"alice","exp":1e309', "no finite expiry"],
+        [',"sub":"alice","iat":253402300800', "issued in the future"],
       ];
       for (const [members, reason] of cases) {
         const response = await exchange(await raw.sign("https://hostile.example.com/mcp", members), {}, hostileKey);
