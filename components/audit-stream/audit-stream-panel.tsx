@@ -20,7 +20,15 @@ const POLL_MS = 3_000;
 function lagText(status: VisibleStreamStatus): string {
   if (status.behind === 0) return "Up to date";
   const count = `${status.behind.toLocaleString("en-US")}${status.behindCapped ? "+" : ""} event${status.behind === 1 ? "" : "s"} behind`;
-  return `${count}, the oldest stored ${status.lagSeconds} s ago`;
+  return `${count}, the oldest stored ${lagAge(status.lagSeconds)} ago`;
+}
+
+/** "45 s", "32 min", "5 h", "3 days": how long the oldest unsent event has waited, in a unit a reader takes in at once. */
+function lagAge(seconds: number): string {
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 2 * 3600) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 2 * 86400) return `${Math.round(seconds / 3600)} h`;
+  return `${Math.round(seconds / 86400)} days`;
 }
 
 /** Streaming to the SIEM: where to, and how far behind the stream is (polled while the page is open). */

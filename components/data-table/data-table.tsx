@@ -89,7 +89,8 @@ export function DataTable<TData extends RowData>({
 
       {bulkActions ? <DataTableSelectionBar selected={table.getSelectedRowModel().rows.map((row) => row.original)} bulkActions={bulkActions} onClear={clearSelection} /> : null}
 
-      <div className={cn("overflow-x-auto rounded-lg border bg-surface transition-opacity", url.navigating && "opacity-60")} aria-busy={url.navigating}>
+      {/* relative: absolutely positioned cells (sr-only labels) stay inside the scrolling box instead of widening the page. */}
+      <div className={cn("relative overflow-x-auto rounded-lg border bg-surface transition-opacity", url.navigating && "opacity-60")} aria-busy={url.navigating}>
         <table className="w-full text-sm" aria-label={label}>
           <thead className="border-b bg-muted/40 text-left text-xs text-muted-foreground">
             {table.getHeaderGroups().map((group) => (

@@ -31,7 +31,7 @@ export function DelegationMatrix({ envKey, overview, editable }: { envKey: strin
           {message}
         </p>
       ) : null}
-      <div className="overflow-x-auto rounded-lg border">
+      <div className="relative overflow-x-auto rounded-lg border">
         <table className="w-full text-sm">
           <thead className="bg-muted/50">
             <tr>

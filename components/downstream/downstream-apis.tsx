@@ -40,7 +40,7 @@ export function DownstreamApis({ envKey, apis, editable }: { envKey: string; api
           No downstream API yet. Add one (its audience URI and the scopes it understands) so that MCP servers can call it on behalf of users.
         </p>
       ) : (
-        <ul className="grid gap-3 md:grid-cols-2">
+        <ul className="grid grid-cols-1 gap-3 md:grid-cols-2">
           {apis.map((api) => (
             <ApiCard key={`${api.id}:${api.version}`} envKey={envKey} api={api} editable={editable} onDone={setMessage} />
           ))}

@@ -40,12 +40,9 @@ export async function readNodeJsonBody(req: IncomingMessage, limits: number | Js
   if (encoding !== "identity" && !(encoding === "gzip" && maxInflatedBytes)) {
     return { ok: false, status: 415, error: maxInflatedBytes ? "Send the body uncompressed or with Content-Encoding: gzip." : "Send the body uncompressed." };
   }
-  const tooLarge = { ok: false, status: 413, error: `The body is larger than ${sizeLabel(maxBytes)}.`, headers: CLOSE } as const;
-  if (Number(req.headers["content-length"] ?? 0) > maxBytes) return tooLarge;
-  const read = await readAtMost(req, maxBytes);
-  if (read === "too large") return tooLarge;
-  if (read === "cut off") return { ok: false, status: 400, error: "The body ended before it was complete.", headers: CLOSE };
-  let raw = read;
+  const read = await readNodeBody(req, maxBytes);
+  if (!read.ok) return read;
+  let raw = read.bytes;
   if (encoding === "gzip") {
     try {
       raw = await gunzip(raw, { maxOutputLength: maxInflatedBytes });
@@ -64,6 +61,20 @@ export async function readNodeJsonBody(req: IncomingMessage, limits: number | Js
   }
   const parsed = batchItemDepth === undefined ? parseExternalJson(text, MAX_JSON_DEPTH) : parseExternalJsonBatch(text, batchItemDepth);
   return parsed.ok ? { ok: true, value: parsed.value, bytes: raw } : { ok: false, status: 400, error: parsed.error };
+}
+
+/**
+ * A request body's raw bytes up to `maxBytes`, refused as it streams in (413,
+ * also when chunked with no Content-Length: the answer never waits for an
+ * endless body to end) or when the sender hangs up mid-body (400).
+ */
+export async function readNodeBody(req: IncomingMessage, maxBytes: number): Promise<{ ok: true; bytes: Buffer } | { ok: false; status: 400 | 413; error: string; headers: Record<string, string> }> {
+  const tooLarge = { ok: false, status: 413, error: `The body is larger than ${sizeLabel(maxBytes)}.`, headers: CLOSE } as const;
+  if (Number(req.headers["content-length"] ?? 0) > maxBytes) return tooLarge;
+  const read = await readAtMost(req, maxBytes);
+  if (read === "too large") return tooLarge;
+  if (read === "cut off") return { ok: false, status: 400, error: "The body ended before it was complete.", headers: CLOSE };
+  return { ok: true, bytes: read };
 }
 
 /**

@@ -5,11 +5,11 @@ import type { Db } from "@/lib/db/client";
 import { CLIENT_IP_HEADER } from "@/lib/auth/request-context";
 import { runtimeEncryptionKey } from "@/lib/config/runtime-signer";
 import { ensureTokenSigningKey, loadTokenSigner, tokenJwks, type TokenSigner } from "@/lib/token-exchange/keys";
-import { authorizationServerMetadata, createTokenExchange, formFields } from "@/lib/token-exchange/exchange";
+import { authorizationServerMetadata, createTokenExchange, formFields, parseFormBody } from "@/lib/token-exchange/exchange";
 import { createSubjectTokenVerifier } from "@/lib/token-exchange/subject-token";
 import { createAuditBatcher } from "@/lib/token-exchange/audit-batcher";
 import type { ConfigFeed } from "./config-feed";
-import { readNodeJsonBody } from "./read-body";
+import { readNodeBody, readNodeJsonBody } from "./read-body";
 
 type Authenticate = (req: IncomingMessage, res: ServerResponse, method?: "GET" | "POST") => Promise<ApiKeyIdentity | null>;
 type Send = (res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>) => void;
@@ -94,9 +94,11 @@ export function createTokenExchangeRoutes(db: Db, feed: ConfigFeed, authenticate
       if (!body.value || typeof body.value !== "object" || Array.isArray(body.value)) return send(res, 400, { error: "invalid_request", error_description: "Send the token request as a form (or a JSON object)." }, NO_STORE);
       fields = formFields(body.value as Record<string, unknown>);
     } else if (type === "application/x-www-form-urlencoded") {
-      const raw = await readRaw(req, MAX_FORM_BYTES);
-      if (raw === null) return send(res, 413, { error: "invalid_request", error_description: `The request is larger than ${MAX_FORM_BYTES / 1024} KB.` }, { Connection: "close", ...NO_STORE });
-      fields = formFields(new URLSearchParams(raw.toString("utf8")));
+      const raw = await readNodeBody(req, MAX_FORM_BYTES);
+      if (!raw.ok) return send(res, raw.status, { error: "invalid_request", error_description: raw.status === 413 ? `The request is larger than ${MAX_FORM_BYTES / 1024} KB.` : raw.error }, { ...raw.headers, ...NO_STORE });
+      const form = parseFormBody(raw.bytes);
+      if (!form.ok) return send(res, 400, { error: "invalid_request", error_description: form.error }, NO_STORE);
+      fields = formFields(form.params);
     } else {
       return send(res, 415, { error: "invalid_request", error_description: "Send the token request as application/x-www-form-urlencoded (RFC 6749 §4.1.3)." }, NO_STORE);
     }
@@ -104,23 +106,4 @@ export function createTokenExchangeRoutes(db: Db, feed: ConfigFeed, authenticate
     const answer = await service.exchange(key, fields, { ip: typeof ip === "string" && ip ? ip : null, host: req.headers.host });
     send(res, answer.status, answer.body, NO_STORE);
   }
-}
-
-function readRaw(req: IncomingMessage, maxBytes: number): Promise<Buffer | null> {
-  if (Number(req.headers["content-length"] ?? 0) > maxBytes) {
-    req.resume();
-    return Promise.resolve(null);
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) over = true;
-      else chunks.push(chunk);
-    });
-    req.on("end", () => resolve(over ? null : Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
 }

@@ -45,3 +45,11 @@ it("answers bad input with a clear 4xx", async () => {
   expect((await warden.plane.call("/api/v1/tool-drift", { token: warden.apiKey })).status).toBe(405);
   expect((await report({ tools: [approved] }, "wdn_nope")).status).toBe(401);
 });
+
+it("refuses a report naming one tool twice, and records neither definition", async () => {
+  const before = await warden.db.tool.findUniqueOrThrow({ where: { id: warden.tools.listCustomers.id } });
+  const twice = await report({ tools: [{ ...approved, name: "list_customers", description: "one" }, { ...approved, name: "list_customers", description: "two" }] });
+  expect(twice.status).toBe(400);
+  expect((await twice.json()).error).toContain("list_customers is listed more than once");
+  expect(await warden.db.tool.findUniqueOrThrow({ where: { id: warden.tools.listCustomers.id } })).toMatchObject({ description: before.description, version: before.version });
+});

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import { Prisma } from "@/lib/db/generated/client.ts";
 import type { ApiKeyIdentity } from "@/lib/api-keys/api-keys";
-import type { Db } from "@/lib/db/client";
+import type { Db, Tx } from "@/lib/db/client";
 import { safeString } from "@/lib/input/rules";
 import { toolDefinitionHash } from "@/lib/tools/definition-hash";
 import { annotationsOf } from "@/lib/tools/schemas";
@@ -14,6 +14,8 @@ type Send = (res: ServerResponse, status: number, body: unknown, headers?: Recor
 
 export const MAX_DRIFT_TOOLS = 1_000;
 const MAX_DRIFT_BYTES = 1024 * 1024;
+// Up to MAX_DRIFT_TOOLS updates in one transaction: more time than Prisma's 5 s default on a loaded machine.
+const DRIFT_TRANSACTION = { timeout: 60_000, maxWait: 10_000 };
 
 const JsonObject = z.record(z.string(), z.unknown());
 
@@ -57,32 +59,47 @@ export function createToolDriftRoute(db: Db, authenticate: Authenticate, send: S
       return send(res, 400, { error: issue ? `${issue.path.join(".") || "body"}: ${issue.message}` : 'Send {"tools": [...]}.' });
     }
     const reported = parsed.data.tools;
-    const known = await db.tool.findMany({ where: { serverId: key.serverId, name: { in: reported.map((tool) => tool.name) } }, select: { id: true, name: true, definitionHash: true } });
-    const byName = new Map(known.map((tool) => [tool.name, tool]));
-    const recorded: string[] = [];
-    for (const tool of reported) {
-      const current = byName.get(tool.name);
-      if (!current) continue;
-      const hash = toolDefinitionHash(tool);
-      if (hash === current.definitionHash) continue;
-      const json = (value: unknown) => (value === null ? Prisma.DbNull : (value as Prisma.InputJsonValue));
-      await db.tool.update({
-        where: { id: current.id },
-        data: {
-          title: tool.title,
-          description: tool.description,
-          inputSchema: tool.inputSchema as Prisma.InputJsonValue,
-          annotations: annotationsOf(tool.annotations),
-          outputSchema: json(tool.outputSchema),
-          execution: json(tool.execution),
-          icons: json(tool.icons),
-          meta: json(tool.meta),
-          definitionHash: hash,
-          version: { increment: 1 },
-        },
-      });
-      recorded.push(tool.name);
-    }
+    // A listing names each tool once; two definitions of one name leave no way to tell which is live.
+    const seen = new Set<string>();
+    const twice = reported.find((tool) => seen.size === seen.add(tool.name).size);
+    if (twice) return send(res, 400, { error: `tools: ${twice.name} is listed more than once; report each tool once, as the server lists it.` });
+    const serverId = key.serverId;
+    // All or nothing: a report cut short (the database going away) never leaves some tools recorded and others not.
+    const { recorded, known } = await db.$transaction(async (tx) => {
+      const known = await tx.tool.findMany({ where: { serverId, name: { in: reported.map((tool) => tool.name) } }, select: { id: true, name: true, definitionHash: true } });
+      const recorded = await recordDrift(tx, known, reported);
+      return { recorded, known };
+    }, DRIFT_TRANSACTION);
+    const byName = new Set(known.map((tool) => tool.name));
     send(res, 200, { recorded, ignored: reported.filter((tool) => !byName.has(tool.name)).map((tool) => tool.name) });
   };
+}
+
+async function recordDrift(tx: Tx, known: { id: string; name: string; definitionHash: string | null }[], reported: z.infer<typeof DriftedToolSchema>[]): Promise<string[]> {
+  const byName = new Map(known.map((tool) => [tool.name, tool]));
+  const recorded: string[] = [];
+  for (const tool of reported) {
+    const current = byName.get(tool.name);
+    if (!current) continue;
+    const hash = toolDefinitionHash(tool);
+    if (hash === current.definitionHash) continue;
+    const json = (value: unknown) => (value === null ? Prisma.DbNull : (value as Prisma.InputJsonValue));
+    await tx.tool.update({
+      where: { id: current.id },
+      data: {
+        title: tool.title,
+        description: tool.description,
+        inputSchema: tool.inputSchema as Prisma.InputJsonValue,
+        annotations: annotationsOf(tool.annotations),
+        outputSchema: json(tool.outputSchema),
+        execution: json(tool.execution),
+        icons: json(tool.icons),
+        meta: json(tool.meta),
+        definitionHash: hash,
+        version: { increment: 1 },
+      },
+    });
+    recorded.push(tool.name);
+  }
+  return recorded;
 }

@@ -208,6 +208,22 @@ describe("the gateway in front of server-everything", () => {
     });
     expect(rebinding).toBe(421);
   });
+
+  it("answers hostile bodies with a JSON-RPC 4xx, never a 5xx, and never passes broken text or a rounded id upstream", async () => {
+    const { token } = await agent();
+    const headers = { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json, text/event-stream" };
+    const post = (body: BodyInit, extra: Record<string, string> = {}) => fetch(resource, { method: "POST", headers: { ...headers, ...extra }, body });
+    const deep = `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"message":${"[".repeat(10_000)}${"]".repeat(10_000)}}}}`;
+    const nested = await post(deep);
+    expect(nested.status).toBe(400);
+    expect((await nested.json()).error.message).toContain("nested deeper than 32 levels");
+    const notUtf8 = await post(Buffer.concat([Buffer.from('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"message":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}}}')]));
+    expect(notUtf8.status).toBe(400);
+    expect((await notUtf8.json()).error).toMatchObject({ code: -32700 });
+    expect((await post('{"jsonrpc":"2.0","id":9007199254740993,"method":"tools/call","params":{"name":"echo","arguments":{"message":"x"}}}')).status).toBe(400);
+    const plain = await post(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "echo", arguments: { message: "x" } } }), { "content-type": "text/plain" });
+    expect(plain.status).toBe(415);
+  });
 });
 
 describe("decisions the gateway remembers", () => {

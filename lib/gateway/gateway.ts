@@ -18,7 +18,7 @@ import {
   type WardenClient,
   type WardenDecision,
 } from "../../sdk/src/index";
-import { checkHostAndOrigin, checkMcpHeaders, parseMessages, type JsonRpcMessage } from "./hygiene";
+import { callerProblem, checkContentType, checkHostAndOrigin, checkMcpHeaders, parseBodyText, parseMessages, type JsonRpcMessage } from "./hygiene";
 import { approvedHashes, DefinitionPins, liveDefinition, liveHash, type LiveDefinition } from "./rug-pull";
 import type { GatewaySettings } from "./settings";
 import type { UpstreamConnection, UpstreamLogger } from "./upstream";
@@ -144,8 +144,10 @@ export function createGateway(deps: GatewayDeps) {
       }
       const caller = await authenticate(req, res);
       if (!caller) return;
+      const unsupported = checkContentType(header(req, "content-type"));
+      if (unsupported) return sendJson(res, unsupported.status, { jsonrpc: "2.0", id: null, error: { code: -32600, message: unsupported.message } }, { Connection: "close" });
       const body = await readBody(req, settings.maxBodyBytes);
-      if (!body.ok) return sendJson(res, body.status, { jsonrpc: "2.0", id: null, error: { code: body.status === 413 ? -32600 : -32700, message: body.message } }, body.status === 413 ? { Connection: "close" } : {});
+      if (!body.ok) return sendJson(res, body.status, { jsonrpc: "2.0", id: null, error: { code: body.code, message: body.message } }, body.status === 413 ? { Connection: "close" } : {});
       const parsed = parseMessages(body.value);
       if (!parsed.ok) return sendJson(res, 400, { jsonrpc: "2.0", id: null, error: { code: -32600, message: parsed.message } });
       const mismatch = checkMcpHeaders({ method: header(req, "mcp-method"), name: header(req, "mcp-name") }, parsed.messages);
@@ -192,6 +194,8 @@ export function createGateway(deps: GatewayDeps) {
     try {
       const token = authorization.replace(/^Bearer\s+/i, "");
       const claims = await verifyToken(token);
+      const unrecordable = callerProblem(claims);
+      if (unrecordable) throw new Error(unrecordable);
       const clientId = typeof claims.client_id === "string" ? claims.client_id : typeof claims.azp === "string" ? claims.azp : undefined;
       return { claims, token, subject: typeof claims.sub === "string" ? claims.sub : "", clientId, ip };
     } catch (error) {
@@ -512,14 +516,15 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-type Body = { ok: true; value: unknown } | { ok: false; status: number; message: string };
+type Body = { ok: true; value: unknown } | { ok: false; status: number; code: number; message: string };
 
 /** Reads a JSON body up to `max` bytes; a larger one is refused (413) before it is buffered. */
 async function readBody(req: IncomingMessage, max: number): Promise<Body> {
+  const tooLarge = { ok: false, status: 413, code: -32600, message: `The request is larger than ${max} bytes.` } as const;
   const declared = Number(req.headers["content-length"] ?? NaN);
-  if (Number.isFinite(declared) && declared > max) return { ok: false, status: 413, message: `The request is larger than ${max} bytes.` };
+  if (Number.isFinite(declared) && declared > max) return tooLarge;
   // Plain listeners rather than an async iterator: this runs once per request.
-  const text = await new Promise<string | null>((resolve, reject) => {
+  const bytes = await new Promise<Buffer | null>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer) => {
@@ -533,18 +538,13 @@ async function readBody(req: IncomingMessage, max: number): Promise<Body> {
     let ended = false;
     req.once("end", () => {
       ended = true;
-      resolve(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8"));
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
     });
     req.once("error", reject);
     // Every request closes, mostly after its end: an Error (and its stack trace) is made only for one that did not end.
     req.once("close", () => ended || reject(new Error("the request closed before its body ended")));
   });
-  if (text === null) return { ok: false, status: 413, message: `The request is larger than ${max} bytes.` };
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch {
-    return { ok: false, status: 400, message: "Parse error: the body is not JSON." };
-  }
+  return bytes === null ? tooLarge : parseBodyText(bytes);
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {

@@ -1,3 +1,5 @@
+import { jsonTextTooDeep, MAX_JSON_DEPTH, textProblem } from "@/lib/input/rules";
+
 /** A refusal before any MCP processing: HTTP status and a sentence for the caller. */
 export type Refusal = { status: number; error: string; message: string };
 
@@ -42,8 +44,61 @@ export function parseMessages(body: unknown): { ok: true; messages: JsonRpcMessa
   if (items.length === 0) return { ok: false, message: "An empty batch carries no message." };
   for (const item of items) {
     if (!isJsonRpcMessage(item)) return { ok: false, message: "Each message must be a JSON-RPC 2.0 object." };
+    // A number past 2^53 was already rounded by JSON.parse: the answer would carry an id the caller never sent.
+    if (typeof item.id === "number" && !Number.isSafeInteger(item.id)) {
+      return { ok: false, message: "A message id must be a string or a whole number between -(2^53 - 1) and 2^53 - 1." };
+    }
   }
   return { ok: true, messages: items as JsonRpcMessage[] };
+}
+
+/** The media type an MCP message is POSTed with (Streamable HTTP); anything else is refused with 415. */
+export function checkContentType(contentType: string | undefined): Refusal | null {
+  const media = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
+  if (media === "application/json") return null;
+  return { status: 415, error: "unsupported_media_type", message: "Send MCP messages with Content-Type: application/json." };
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * A request body as JSON: bytes that are not UTF-8 are refused rather than
+ * passed on as U+FFFD, and a document nested deeper than MAX_JSON_DEPTH is
+ * refused before JSON.parse builds it (the MCP SDK's validation would
+ * otherwise overflow the stack and the call fail as a 5xx).
+ */
+export function parseBodyText(bytes: Uint8Array): { ok: true; value: unknown } | { ok: false; status: 400; code: number; message: string } {
+  let text: string;
+  try {
+    text = strictUtf8.decode(bytes);
+  } catch {
+    return { ok: false, status: 400, code: -32700, message: "Parse error: the body is not valid UTF-8." };
+  }
+  if (jsonTextTooDeep(text, MAX_JSON_DEPTH)) return { ok: false, status: 400, code: -32600, message: `The message is nested deeper than ${MAX_JSON_DEPTH} levels.` };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false, status: 400, code: -32700, message: "Parse error: the body is not JSON." };
+  }
+}
+
+const CLOCK_TOLERANCE_SECONDS = 30;
+
+/**
+ * Why a verified token cannot be served: a time claim no real token carries,
+ * or a caller Warden's audit trail could not record; null when it can. The SDK drops an event whose actor or client id is not storable
+ * text, so such a caller's calls would leave no trace: the token is refused.
+ */
+export function callerProblem(claims: { sub?: unknown; client_id?: unknown; azp?: unknown; exp?: unknown; iat?: unknown }, nowSeconds = Date.now() / 1000): string | null {
+  // jose takes any number: exp 1e309 (Infinity) would keep a token valid, and cached, for ever.
+  if (typeof claims.exp !== "number" || !Number.isFinite(claims.exp)) return "the token has no finite expiry (exp)";
+  if (typeof claims.iat === "number" && !(claims.iat <= nowSeconds + CLOCK_TOLERANCE_SECONDS)) return "the token claims to be issued in the future (iat)";
+  for (const [name, value] of [["sub", claims.sub], ["client_id", claims.client_id], ["azp", claims.azp]] as const) {
+    if (typeof value !== "string") continue;
+    const problem = textProblem(value);
+    if (problem) return `the token's ${name} claim ${problem}, so its calls could not be audited`;
+  }
+  return null;
 }
 
 /** What Mcp-Name names for a method: the tool or prompt name, or the resource URI. */

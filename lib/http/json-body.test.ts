@@ -27,6 +27,18 @@ describe("readJsonBody", () => {
     expect(await readJsonBody(post(JSON.stringify("x".repeat(1000))), 1024)).toMatchObject({ ok: true });
   });
 
+  it("answers 413 to an endless body whose source never finishes cancelling (a request still streaming in)", async () => {
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        controller.enqueue(new Uint8Array(512).fill(0x20));
+      },
+      // As a request's body does while the sender keeps sending: cancelling waits for a stream that does not end.
+      cancel: () => new Promise<void>(() => {}),
+    });
+    const outcome = await Promise.race([readJsonBody(post(endless), 1024), new Promise((resolve) => setTimeout(() => resolve("no answer within 2 s"), 2_000))]);
+    expect(outcome).toMatchObject({ ok: false, status: 413 });
+  });
+
   it("refuses empty, malformed and non-UTF-8 bodies with 400", async () => {
     expect(await readJsonBody(post(""), 1024)).toMatchObject({ ok: false, status: 400, error: "The body is empty; send a JSON object." });
     expect(await readJsonBody(post("{nope"), 1024)).toMatchObject({ ok: false, status: 400, error: "The body is not valid JSON." });

@@ -27,7 +27,8 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
       if (done) break;
       size += value.byteLength;
       if (size > maxBytes) {
-        await reader.cancel().catch(() => {});
+        // Not awaited: cancelling a request body that is still streaming in waits for its end, which an endless sender never reaches.
+        reader.cancel().catch(() => {});
         return tooLarge;
       }
       chunks.push(value);

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { createServer, request, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { connect, type AddressInfo } from "node:net";
 import { pipeline } from "node:stream/promises";
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -285,6 +285,40 @@ describe("rule: server-action bodies Next cannot read get a 4xx before they reac
   it("400: arguments React cannot decode (not a list, a reference to a part never sent)", async () => {
     expect(await send(untrusted.url, action('{"a":1}'))).toMatchObject({ status: 400, text: "The action's arguments must be a JSON array." });
     expect(await send(untrusted.url, action('["$1"]'))).toMatchObject({ status: 400, text: "The arguments refer to a part 1 that was not sent." });
+  });
+});
+
+describe("rule: any other body is read within the same limit before Next, which would wait for its end", () => {
+  const json = { origin: ORIGIN, "content-type": "application/json" };
+  it("413 (JSON) for a chunked route-handler body that never ends, as soon as it passes the limit", async () => {
+    const { hostname, port } = new URL(untrusted.url);
+    const answer = await new Promise<string>((resolve) => {
+      const socket = connect(Number(port), hostname);
+      let text = "";
+      const pump = setInterval(() => socket.writable && socket.write(`2000\r\n${" ".repeat(0x2000)}\r\n`), 1);
+      const done = (result: string) => {
+        clearInterval(pump);
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(result);
+      };
+      const timer = setTimeout(() => done(text || "no answer within 5 s"), 5_000);
+      socket.on("data", (chunk) => {
+        text += chunk.toString("latin1");
+        if (text.includes("\r\n\r\n")) setTimeout(() => done(text), 50);
+      });
+      socket.write(`POST /api/v1/decisions/impact HTTP/1.1\r\nHost: warden.test\r\nOrigin: ${ORIGIN}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 413/);
+    expect(answer).toContain('{"error":"The request body is larger than 64 KB."}');
+  });
+
+  it("413 for a declared length over the limit; a body within it reaches the handler byte for byte", async () => {
+    expect((await send(untrusted.url, { path: "/api/v1/decisions", headers: { ...json, "content-length": String(LIMIT + 1) }, chunks: [Buffer.alloc(LIMIT + 1, 0x20)] })).status).toBe(413);
+    const body = Buffer.from(JSON.stringify({ environment: "prod", pad: "é".repeat(20_000) }));
+    const answer = await send(untrusted.url, { path: "/api/v1/decisions/impact", headers: json, chunks: [body.subarray(0, 1000), body.subarray(1000)] });
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.text)).toMatchObject({ bodySha256: sha256(body), bodyLength: body.length });
   });
 });
 

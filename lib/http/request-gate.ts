@@ -239,7 +239,7 @@ export function createRequestGate(options: RequestGateOptions) {
       refuse(req, res, crossSite);
       return null;
     }
-    if (!isServerActionRequest(req.method, req.url, req.headers)) return req;
+    if (!isServerActionRequest(req.method, req.url, req.headers)) return admitOtherBody(req, res);
 
     const headerRefusal = serverActionHeaderRefusal(req.headers, limitBytes);
     if (headerRefusal) {
@@ -259,4 +259,27 @@ export function createRequestGate(options: RequestGateOptions) {
     }
     return replayRequest(req, read.body);
   };
+
+  /**
+   * Any other request with a body (a route handler's JSON, a sign-in form):
+   * read here within the same limit and replayed. Next itself buffers such
+   * a body for the proxy (proxy.ts) and waits for its end before any route
+   * runs, with no limit that answers: a chunked body that never ends would
+   * never be answered, and a huge one would be held in memory.
+   */
+  async function admitOtherBody(req: IncomingMessage, res: ServerResponse): Promise<IncomingMessage | null> {
+    const hasBody = req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
+    if (!hasBody) return req;
+    if (Number(req.headers["content-length"] ?? 0) > limitBytes) {
+      refuse(req, res, tooLarge(limitBytes));
+      return null;
+    }
+    const read = await readBodyWithin(req, limitBytes);
+    if (read.kind === "aborted") return null;
+    if (read.kind === "too-large") {
+      refuse(req, res, tooLarge(limitBytes));
+      return null;
+    }
+    return replayRequest(req, read.body);
+  }
 }

@@ -1,5 +1,6 @@
 import { AccessError, requireAdmin, type CurrentAdmin } from "@/lib/auth/session";
 import type { AdminRole } from "@/lib/auth/admin-roles";
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from "@/lib/db/availability";
 
 const noStore = { "Cache-Control": "no-store" };
 
@@ -12,6 +13,8 @@ export async function authenticateRoute(minRole: AdminRole): Promise<{ ok: true;
     return { ok: true, admin: await requireAdmin(minRole, { onFail: "throw" }) };
   } catch (error) {
     if (error instanceof AccessError) return { ok: false, response: Response.json({ error: error.message }, { status: error.status, headers: noStore }) };
+    // The session is checked against the database on every request: while it is unreachable, come back later (never a bare 500).
+    if (isDatabaseUnavailable(error)) return { ok: false, response: databaseUnavailable() };
     throw error;
   }
 }
@@ -26,4 +29,12 @@ export function methodNotAllowed(minRole: AdminRole, allow: string, message: str
     if (!auth.ok) return auth.response;
     return Response.json({ error: message }, { status: 405, headers: { Allow: allow, ...noStore } });
   };
+}
+
+/** The answer of a route handler that needed the database while it was unreachable: 503 with Retry-After. */
+export function databaseUnavailable(): Response {
+  return Response.json(
+    { error: `Warden's database is unreachable; retry in ${DATABASE_RETRY_AFTER_SECONDS} s.` },
+    { status: 503, headers: { ...noStore, "Retry-After": String(DATABASE_RETRY_AFTER_SECONDS) } },
+  );
 }

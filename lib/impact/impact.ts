@@ -11,11 +11,20 @@ import { ROLLUP_CURSORS_SQL, windowGroupingQuery, type RollupCursor } from "./ro
 export const DEFAULT_WINDOW_DAYS = 7;
 export const MAX_WINDOW_DAYS = 30;
 
-export const ImpactWindowSchema = z.coerce
-  .number("days must be a number")
-  .int("days must be a whole number")
-  .min(1, "days must be at least 1")
-  .max(MAX_WINDOW_DAYS, `days must be at most ${MAX_WINDOW_DAYS}`)
+/**
+ * How many days to replay: a number, or its digits as text (a form or a URL).
+ * Nothing else is read as one: `true`, `null`, `[]` or "1e1" are refused rather
+ * than coerced into 1, 0 or 10.
+ */
+export const ImpactWindowSchema = z
+  .union([z.number("days must be a number"), z.string().trim().regex(/^\d{1,9}$/, "days must be a whole number").transform(Number)], "days must be a number")
+  .pipe(
+    z
+      .number()
+      .int("days must be a whole number")
+      .min(1, "days must be at least 1")
+      .max(MAX_WINDOW_DAYS, `days must be at most ${MAX_WINDOW_DAYS}`),
+  )
   .default(DEFAULT_WINDOW_DAYS);
 
 /** What a config change does to the calls of a recent window: who would lose access, who would gain it. */

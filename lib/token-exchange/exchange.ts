@@ -7,7 +7,7 @@ import type { Db } from "@/lib/db/client";
 import type { ApiKeyIdentity } from "@/lib/api-keys/api-keys";
 import type { PublishedConfig } from "@/lib/config/snapshot";
 import { storeAuditEvents } from "@/lib/audit/ingest";
-import { safeString } from "@/lib/input/rules";
+import { safeString, textProblem } from "@/lib/input/rules";
 import type { ClaimValue } from "@/sdk/src/contract/policy";
 import { decideExchange, EMPTY_DELEGATION_POLICY, type ExchangeRule } from "@/lib/delegation/decide-exchange";
 import type { ExchangeError } from "@/lib/delegation/types";
@@ -73,6 +73,35 @@ export type TokenExchangeDeps = {
   /** Writes the audit event; defaults to storing it at once. */
   audit?: (events: Parameters<typeof storeAuditEvents>[1]) => Promise<unknown>;
 };
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * An application/x-www-form-urlencoded body as its name/value pairs. Unlike
+ * URLSearchParams, which turns bytes that are not UTF-8 (raw, or percent-
+ * encoded) into U+FFFD, it refuses them: a value is used exactly as sent or
+ * not at all.
+ */
+export function parseFormBody(bytes: Uint8Array): { ok: true; params: URLSearchParams } | { ok: false; error: string } {
+  let text: string;
+  try {
+    text = strictUtf8.decode(bytes);
+  } catch {
+    return { ok: false, error: "The body is not valid UTF-8." };
+  }
+  const params = new URLSearchParams();
+  for (const pair of text.split("&")) {
+    if (pair === "") continue;
+    const at = pair.indexOf("=");
+    const [name, value] = at < 0 ? [pair, ""] : [pair.slice(0, at), pair.slice(at + 1)];
+    try {
+      params.append(decodeURIComponent(name.replace(/\+/g, " ")), decodeURIComponent(value.replace(/\+/g, " ")));
+    } catch {
+      return { ok: false, error: `The form field ${JSON.stringify(name.slice(0, 40))} is not well-formed percent-encoded UTF-8.` };
+    }
+  }
+  return { ok: true, params };
+}
 
 /** Parses the raw form (or JSON) into the fields; repeated audience / resource values are kept. */
 export function formFields(raw: URLSearchParams | Record<string, unknown>): Record<string, unknown> {
@@ -159,8 +188,14 @@ export function createTokenExchange(deps: TokenExchangeDeps) {
       }
       throw error;
     }
-    record.subject = clip(typeof claims.sub === "string" ? claims.sub : "", 256) || "(no sub)";
+    // The issued token names the user exactly as the subject token does, and the trail records it: a sub that
+    // cannot be stored, or would have to be cut, is refused rather than turned into someone else's.
+    const subProblem = subjectProblem(claims.sub);
+    if (subProblem) return refuse({ error: "invalid_grant", rule: "subject_token_invalid", description: `The subject token's sub claim ${subProblem}.` });
+    record.subject = claims.sub as string;
     const clientId = typeof claims.azp === "string" ? claims.azp : typeof claims.client_id === "string" ? claims.client_id : "";
+    const clientProblem = clientId ? textProblem(clientId) : null;
+    if (clientProblem) return refuse({ error: "invalid_grant", rule: "subject_token_invalid", description: `The subject token's client id (azp or client_id) ${clientProblem}.` });
     record.clientId = clientId ? clip(clientId, 2_048) : null;
     const incomingScopes = typeof claims.scope === "string" ? claims.scope.split(" ").filter(Boolean) : Array.isArray(claims.scp) ? claims.scp.filter((scope): scope is string => typeof scope === "string") : [];
 
@@ -245,15 +280,31 @@ function uuidv7Like(ts: Date): string {
   return uuidv7({ msecs: ts.getTime() });
 }
 
+/** The longest sub an issued token carries and the trail records (the audit actor's limit). */
+export const MAX_SUBJECT_LENGTH = 256;
+
+/** Why a verified token's sub cannot name the user of an issued token, or null when it can. */
+function subjectProblem(sub: unknown): string | null {
+  if (typeof sub !== "string" || sub === "") return "is missing; an issued token must name its user";
+  const problem = textProblem(sub);
+  if (problem) return problem;
+  if (sub.length > MAX_SUBJECT_LENGTH) return `is longer than ${MAX_SUBJECT_LENGTH} characters`;
+  return null;
+}
+
+/** At most `max` UTF-16 units of storable text: U+0000 and lone surrogates removed, never a surrogate pair cut in two. */
 function clip(value: string, max: number): string {
-  return value.replace(/\u0000/g, "").slice(0, max);
+  const cut = value.replace(/\u0000/g, "").slice(0, max);
+  const storable = textProblem(cut) ? cut.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "") : cut;
+  return storable;
 }
 
 /** For the audit of a refused token only: what it claims, never trusted for anything else. */
 function unverifiedSubject(token: string): string {
   try {
     const sub = decodeJwt(token).sub;
-    return typeof sub === "string" && sub ? `${clip(sub, 200)} (unverified)` : "(unverified)";
+    const label = typeof sub === "string" ? clip(sub, 200) : "";
+    return label ? `${label} (unverified)` : "(unverified)";
   } catch {
     return "(unverified)";
   }

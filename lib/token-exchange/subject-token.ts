@@ -15,6 +15,7 @@ const METADATA_TTL_MS = 10 * 60_000;
 const JWKS_TTL_MS = 5 * 60_000;
 // An unknown kid re-fetches the JWKS (the IdP rotated), but not more often than this.
 const JWKS_REFETCH_COOLDOWN_MS = 30_000;
+const CLOCK_TOLERANCE_SECONDS = 5;
 const ASYMMETRIC_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"];
 
 export class IdpUnavailableError extends Error {
@@ -136,7 +137,7 @@ export function createSubjectTokenVerifier(options: { now?: () => number } = {})
   async function verify(token: string, expected: { issuer: string; resource: string }): Promise<JWTPayload> {
     const { jwksUri } = await discover(expected.issuer);
     const attempt = async (refresh: boolean) =>
-      jwtVerify(token, await keySet(jwksUri, refresh), { issuer: expected.issuer, algorithms: ASYMMETRIC_ALGORITHMS, clockTolerance: 5, currentDate: new Date(now()) });
+      jwtVerify(token, await keySet(jwksUri, refresh), { issuer: expected.issuer, algorithms: ASYMMETRIC_ALGORITHMS, clockTolerance: CLOCK_TOLERANCE_SECONDS, currentDate: new Date(now()) });
     let payload: JWTPayload;
     try {
       try {
@@ -149,6 +150,9 @@ export function createSubjectTokenVerifier(options: { now?: () => number } = {})
       if (error instanceof IdpUnavailableError) throw error;
       throw new SubjectTokenError(describe(error, expected.issuer));
     }
+    // jose takes any number: exp 1e309 (Infinity) never expires, and an iat centuries ahead passes unchecked.
+    if (typeof payload.exp !== "number" || !Number.isFinite(payload.exp)) throw new SubjectTokenError("The subject token has no finite expiry (exp).");
+    if (typeof payload.iat === "number" && !(payload.iat <= now() / 1000 + CLOCK_TOLERANCE_SECONDS)) throw new SubjectTokenError("The subject token claims to be issued in the future (iat).");
     const audiences = Array.isArray(payload.aud) ? payload.aud : payload.aud === undefined ? [] : [payload.aud];
     if (!audiences.includes(expected.resource)) {
       throw new SubjectTokenError(`The subject token's audience is ${audiences.join(", ") || "missing"}, not this server's resource ${expected.resource}: a token for another server cannot be exchanged here.`);

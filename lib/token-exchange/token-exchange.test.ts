@@ -1,4 +1,6 @@
-import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from "jose";
+import { createServer } from "node:http";
+import { connect, type AddressInfo } from "node:net";
+import { CompactSign, createLocalJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, type JSONWebKeySet } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiKey, CreateApiKeySchema } from "@/lib/api-keys/api-keys";
 import { verifyAuditChain } from "@/lib/audit/verify";
@@ -232,5 +234,105 @@ describe("POST /api/v1/token", () => {
     const admin = await db.auditEvent.findMany({ where: { source: "admin", action: { startsWith: "d" } }, orderBy: { seq: "asc" }, select: { action: true } });
     expect(admin.map((event) => event.action)).toEqual(["downstream_api.created", "delegation.created", "delegation.removed"]);
     expect(await verifyAuditChain(db, envId)).toMatchObject({ ok: true });
+  });
+});
+
+/**
+ * An authorization server that signs whatever payload text it is given, so a
+ * test can send tokens a real IdP could issue but oidc-provider would not
+ * (a sub with a lone surrogate, U+0000, or longer than any audit field).
+ */
+async function startRawIssuer() {
+  const { publicKey, privateKey } = await generateKeyPair("RS256");
+  const jwk = { ...(await exportJWK(publicKey)), kid: "raw", alg: "RS256" };
+  const server = createServer((req, res) => {
+    const body = req.url === "/.well-known/oauth-authorization-server" ? { issuer, jwks_uri: `${issuer}/jwks` } : req.url === "/jwks" ? { keys: [jwk] } : null;
+    res.writeHead(body ? 200 : 404, { "content-type": "application/json" }).end(JSON.stringify(body ?? {}));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    issuer,
+    /** Signs `{"iss", "aud", "exp", "azp", …}` followed by the raw JSON members given (later members win). */
+    sign: (audience: string, rawMembers: string) =>
+      new CompactSign(new TextEncoder().encode(`{"iss":"${issuer}","aud":"${audience}","azp":"${AGENT}","scope":"tools:calendar.read","exp":${Math.floor(Date.now() / 1000) + 600}${rawMembers}}`))
+        .setProtectedHeader({ alg: "RS256", kid: "raw" })
+        .sign(privateKey),
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+describe("POST /api/v1/token, hostile input", () => {
+  it("refuses a verified subject token whose sub or client id cannot be recorded, or would be rewritten, as invalid_grant (never a 500)", async () => {
+    const raw = await startRawIssuer();
+    const hostile = await db.mcpServer.create({ data: { environmentId: envId, name: "hostile-mcp", resourceUri: "https://hostile.example.com/mcp", authorizationServer: raw.issuer } });
+    const hostileKey = (await createApiKey(db, actor, envId, CreateApiKeySchema.parse({ label: "hostile", serverId: hostile.id }))).token;
+    await publish();
+    try {
+      const cases: [string, string][] = [
+        [',"sub":"\\ud800"', "is not well-formed Unicode"],
+        [',"sub":"a\\u0000b"', "U+0000"],
+        [`,"sub":"${"s".repeat(300)}"`, "longer than 256"],
+        ['', "is missing"],
+        [',"sub":"alice","azp":"x\\udc00"', "client id (azp or client_id) is not well-formed Unicode"],
+        [',"sub":"alice","exp":1e309', "no finite expiry"],
+        [',"sub":"alice","iat":253402300800', "issued in the future"],
+      ];
+      for (const [members, reason] of cases) {
+        const response = await exchange(await raw.sign("https://hostile.example.com/mcp", members), {}, hostileKey);
+        expect(response.status, members).toBe(400);
+        const body = await response.json();
+        expect(body.error).toBe("invalid_grant");
+        expect(body.error_description).toContain(reason);
+        expect(await lastTokenEvent()).toMatchObject({ decision: "deny", reason: "subject_token_invalid", server: "hostile-mcp" });
+      }
+      // A forged token (its signature does not verify) is audited under what it claims, made storable, never cut mid-character.
+      const forged = (sub: string) => `eyJhbGciOiJSUzI1NiIsImtpZCI6InJhdyJ9.${Buffer.from(`{"sub":"${sub}"}`).toString("base64url")}.AAAA`;
+      for (const sub of ["\\ud800", `${"x".repeat(199)}\\ud83d\\ude00`, "a\\u0000\\udfff"]) {
+        const response = await exchange(forged(sub), {}, hostileKey);
+        expect(response.status, sub).toBe(400);
+        expect((await response.json()).error).toBe("invalid_grant");
+      }
+      expect((await lastTokenEvent()).actor).toBe("a (unverified)");
+      expect(await verifyAuditChain(db, envId)).toMatchObject({ ok: true });
+    } finally {
+      await db.mcpServer.delete({ where: { id: hostile.id } });
+      await publish();
+      await raw.close();
+    }
+  });
+
+  it("refuses a form that is not UTF-8 (raw or percent-encoded) instead of rewriting it to U+FFFD", async () => {
+    const token = await issuer.token(AGENT, { resource: RESOURCE, scope: "tools:calendar.read" });
+    const form = new URLSearchParams({ grant_type: TOKEN_EXCHANGE_GRANT, subject_token: token, subject_token_type: ACCESS_TOKEN_TYPE, audience: CALENDAR }).toString();
+    const post = (body: BodyInit) => plane.call("/api/v1/token", { method: "POST", token: apiKey, headers: { "content-type": "application/x-www-form-urlencoded" }, body });
+    const rawBytes = await post(Buffer.concat([Buffer.from(`${form}&tool=schedule_meeting`), Buffer.from([0xed, 0xa0, 0x80])]));
+    expect(rawBytes.status).toBe(400);
+    expect(await rawBytes.json()).toEqual({ error: "invalid_request", error_description: "The body is not valid UTF-8." });
+    const encoded = await post(`${form}&tool=schedule_meeting%ED%A0%80`);
+    expect(encoded.status).toBe(400);
+    expect((await encoded.json()).error_description).toContain("percent-encoded UTF-8");
+  });
+
+  it("answers 413 to an endless chunked form as soon as it passes the limit, without waiting for its end", async () => {
+    const { hostname, port } = new URL(plane.base);
+    const socket = connect(Number(port), hostname);
+    const answer = new Promise<string>((resolve) => {
+      let text = "";
+      socket.on("data", (chunk) => {
+        text += chunk.toString("latin1");
+        if (text.includes("\r\n\r\n")) resolve(text);
+      });
+    });
+    socket.write(`POST /api/v1/token HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${apiKey}\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n`);
+    const chunk = Buffer.alloc(8 * 1024, "a");
+    const pump = setInterval(() => socket.writable && socket.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`), 1);
+    try {
+      const head = await Promise.race([answer, new Promise<string>((resolve) => setTimeout(() => resolve("no answer within 5 s"), 5_000))]);
+      expect(head).toMatch(/^HTTP\/1\.1 413/);
+    } finally {
+      clearInterval(pump);
+      socket.destroy();
+    }
   });
 });

@@ -1,4 +1,5 @@
-import { authenticateRoute, methodNotAllowed } from "@/lib/http/route-auth";
+import { authenticateRoute, databaseUnavailable, methodNotAllowed } from "@/lib/http/route-auth";
+import { isDatabaseUnavailable } from "@/lib/db/availability";
 import { getDb } from "@/lib/db/client";
 import { findEnvironment } from "@/lib/environments/environments";
 import { readJsonBody } from "@/lib/http/json-body";
@@ -26,11 +27,18 @@ export async function POST(request: Request): Promise<Response> {
 
   const db = getDb();
   const { environment: environmentKey, ...input } = parsed.data;
-  const environment = await findEnvironment(db, environmentKey);
-  if (!environment) {
-    return json(400, { error: "Some fields need attention.", fieldErrors: { environment: [`There is no environment "${environmentKey}".`] } });
+  let environment, snapshot;
+  try {
+    environment = await findEnvironment(db, environmentKey);
+    if (!environment) {
+      return json(400, { error: "Some fields need attention.", fieldErrors: { environment: [`There is no environment "${environmentKey}".`] } });
+    }
+    snapshot = await loadPolicySnapshot(db, environment.id);
+  } catch (error) {
+    if (isDatabaseUnavailable(error)) return databaseUnavailable();
+    throw error;
   }
-  const decision = decide(await loadPolicySnapshot(db, environment.id), toDecisionRequest(input));
+  const decision = decide(snapshot, toDecisionRequest(input));
   return json(200, {
     environment: environment.key,
     decision: decision.decision,
@@ -46,4 +54,5 @@ export async function POST(request: Request): Promise<Response> {
 }
 
 // A method the route does not offer; the session is still checked first.
-export const GET = methodNotAllowed("VIEWER", "POST", "Use POST with a JSON body.");
+const notAllowed = methodNotAllowed("VIEWER", "POST", "Use POST with a JSON body.");
+export { notAllowed as GET, notAllowed as PUT, notAllowed as PATCH, notAllowed as DELETE };

@@ -128,4 +128,5 @@ function unavailable() {
   return json(503, { error: "The audit trail cannot be read right now; try again in a few seconds." }, { "Retry-After": String(DATABASE_RETRY_AFTER_SECONDS) });
 }
 
-export const GET = methodNotAllowed("VIEWER", "POST", 'Use POST with a JSON body: {"environment": "prod", "days": 7}.');
+const notAllowed = methodNotAllowed("VIEWER", "POST", 'Use POST with a JSON body: {"environment": "prod", "days": 7}.');
+export { notAllowed as GET, notAllowed as PUT, notAllowed as PATCH, notAllowed as DELETE };
