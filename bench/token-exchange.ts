@@ -8,6 +8,7 @@
  *
  *   npx tsx bench/token-exchange.ts [--rounds 3] [--seconds 5] [--concurrency 50]
  */
+import { readdirSync, readFileSync } from "node:fs";
 import { createServer, Agent, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT } from "jose";
@@ -36,6 +37,37 @@ const AGENT = "0oa-bench-agent";
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** CPU seconds all PostgreSQL processes have used so far, from /proc; null where there is none to read. */
+function postgresCpuSeconds(): number | null {
+  try {
+    let total = 0;
+    for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        if (!stat.includes("(postgres)")) continue;
+        const fields = stat.split(") ")[1]!.split(" ");
+        total += (Number(fields[11]) + Number(fields[12])) / 100;
+      } catch {
+        // The process ended between the listing and the read.
+      }
+    }
+    return total;
+  } catch {
+    return null;
+  }
+}
+
+/** A load run with the CPU it cost per request: this process (server and load generator) and PostgreSQL. */
+async function metered(run: () => ReturnType<typeof load>) {
+  const usage = process.cpuUsage();
+  const database = postgresCpuSeconds();
+  const result = await run();
+  const spent = process.cpuUsage(usage);
+  const requests = Math.max(1, result.rps * SECONDS);
+  const after = postgresCpuSeconds();
+  return { ...result, processUs: (spent.user + spent.system) / requests, databaseUs: database === null || after === null ? null : ((after - database) * 1e6) / requests };
 }
 
 /** `concurrency` keep-alive loops POSTing the same form for `seconds`; throughput and latency percentiles. */
@@ -146,12 +178,14 @@ async function main() {
 
     const ratios: number[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
-      const w = await load(`${warden.base}/api/v1/token`, { ...headers, authorization: `Bearer ${apiKey}` }, form);
-      const b = await load(`${bareUrl}/token`, headers, form);
+      const w = await metered(() => load(`${warden.base}/api/v1/token`, { ...headers, authorization: `Bearer ${apiKey}` }, form));
+      const b = await metered(() => load(`${bareUrl}/token`, headers, form));
       ratios.push(w.rps / b.rps);
+      const us = (value: number | null) => (value === null ? "n/a" : `${Math.round(value)} µs`);
       console.log(
-        `round ${round}: warden ${w.rps} req/s (p50 ${w.p50.toFixed(1)} ms, p99 ${w.p99.toFixed(1)} ms, ${w.unexpected} non-200) · bare jose ${b.rps} req/s (p99 ${b.p99.toFixed(1)} ms) · ratio ${(w.rps / b.rps).toFixed(2)}`,
+        `round ${round}: warden ${w.rps} req/s (p50 ${w.p50.toFixed(1)} ms, p99 ${w.p99.toFixed(1)} ms, ${w.unexpected} non-200) · bare jose ${b.rps} req/s (p50 ${b.p50.toFixed(1)} ms, p99 ${b.p99.toFixed(1)} ms) · ratio ${(w.rps / b.rps).toFixed(2)}`,
       );
+      console.log(`  CPU per exchange: warden ${us(w.processUs)} in this process + ${us(w.databaseUs)} in PostgreSQL · bare ${us(b.processUs)} + ${us(b.databaseUs)}`);
     }
     ratios.sort((a, b) => a - b);
     const median = ratios[Math.floor(ratios.length / 2)]!;

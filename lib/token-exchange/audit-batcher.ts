@@ -1,18 +1,23 @@
 import "server-only";
 import type { Db } from "@/lib/db/client";
 import { storeAuditEvents, type IndexedEvent } from "@/lib/audit/ingest";
-import { INGEST_LANES } from "@/lib/audit/record";
 
 /**
  * Group commit for exchange audit events: each exchange still waits until
  * its event is stored before it answers, but events that arrive while a
  * write is in flight go together in the next one. Under no load that is one
- * event per write and no added delay; under load, one transaction carries
- * many exchanges, with a few such transactions at once on separate lanes.
+ * event per write and no added delay; under load, one statement carries many
+ * exchanges.
+ *
+ * One write at a time by default: each write is a statement and a commit
+ * (an fsync), and their cost, in this process and in PostgreSQL, is what an
+ * exchange pays for its audit. With four writers at once the batches were a
+ * quarter of the size and PostgreSQL spent about twice the CPU per exchange
+ * (bench:token-exchange), for no more exchanges per second.
  */
-export function createAuditBatcher(db: Db, maxBatch = 500, writers = INGEST_LANES) {
+export function createAuditBatcher(db: Db, maxBatch = 500, writers = 1) {
   let queue: { event: IndexedEvent["event"]; resolve: () => void; reject: (error: unknown) => void }[] = [];
-  // As many writes at once as the environment has audit lanes: each lane is extended by one transaction at a time.
+  // At most `writers` statements in flight; each takes whatever queued meanwhile.
   let writing = 0;
 
   async function drain() {
