@@ -246,19 +246,26 @@ export function createRequestGate(options: RequestGateOptions) {
       refuse(req, res, headerRefusal);
       return null;
     }
+    const body = await bodyWithinLimit(req, res);
+    if (!body) return null;
+    const bodyRefusal = await serverActionBodyRefusal(req.headers, body);
+    if (bodyRefusal) {
+      refuse(req, res, bodyRefusal);
+      return null;
+    }
+    return replayRequest(req, body);
+  };
+
+  /** The whole body, read within the limit; null once the request has been answered (413) or has gone. */
+  async function bodyWithinLimit(req: IncomingMessage, res: ServerResponse): Promise<Buffer | null> {
     const read = await readBodyWithin(req, limitBytes);
     if (read.kind === "aborted") return null;
     if (read.kind === "too-large") {
       refuse(req, res, tooLarge(limitBytes));
       return null;
     }
-    const bodyRefusal = await serverActionBodyRefusal(req.headers, read.body);
-    if (bodyRefusal) {
-      refuse(req, res, bodyRefusal);
-      return null;
-    }
-    return replayRequest(req, read.body);
-  };
+    return read.body;
+  }
 
   /**
    * Any other request with a body (a route handler's JSON, a sign-in form):
@@ -274,12 +281,7 @@ export function createRequestGate(options: RequestGateOptions) {
       refuse(req, res, tooLarge(limitBytes));
       return null;
     }
-    const read = await readBodyWithin(req, limitBytes);
-    if (read.kind === "aborted") return null;
-    if (read.kind === "too-large") {
-      refuse(req, res, tooLarge(limitBytes));
-      return null;
-    }
-    return replayRequest(req, read.body);
+    const body = await bodyWithinLimit(req, res);
+    return body && replayRequest(req, body);
   }
 }
