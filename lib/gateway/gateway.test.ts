@@ -224,6 +224,30 @@ describe("the gateway in front of server-everything", () => {
     const plain = await post(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "echo", arguments: { message: "x" } } }), { "content-type": "text/plain" });
     expect(plain.status).toBe(415);
   });
+
+  it("refuses, and records, a call whose tool name or id the audit trail could not hold, instead of deciding it unrecorded", async () => {
+    const { token } = await agent();
+    const headers = { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json, text/event-stream" };
+    const call = (id: string | number, name: string) =>
+      fetch(resource, { method: "POST", headers, body: JSON.stringify({ jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: { message: "x" } } }) });
+    for (const [id, name, says] of [
+      [1, "e".repeat(201), "tool name"],
+      [2, "echo\ud800", "tool name"],
+      [3, "echo\u0000", "tool name"],
+      [4, " echo", "tool name"],
+      ["r".repeat(201), "echo", "request id"],
+    ] as const) {
+      const answer = await call(id, name);
+      expect(answer.status).toBe(400);
+      expect((await answer.json()).error).toMatchObject({ code: -32602, message: expect.stringContaining(`The ${says} cannot be recorded`) });
+    }
+    await audit.flush();
+    await expect
+      .poll(() => warden.db.auditEvent.count({ where: { action: "tool.call", decision: "deny", reason: "invalid_request" } }), { timeout: 10_000 })
+      .toBe(5);
+    // Text the trail holds is decided as usual.
+    expect((await call("r".repeat(200), "echo")).status).toBe(200);
+  });
 });
 
 describe("decisions the gateway remembers", () => {

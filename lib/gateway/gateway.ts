@@ -18,7 +18,7 @@ import {
   type WardenClient,
   type WardenDecision,
 } from "../../sdk/src/index";
-import { callerProblem, checkContentType, checkHostAndOrigin, checkMcpHeaders, parseBodyText, parseMessages, type JsonRpcMessage } from "./hygiene";
+import { callerProblem, checkContentType, checkHostAndOrigin, checkMcpHeaders, parseBodyText, parseMessages, unauditableCall, type JsonRpcMessage } from "./hygiene";
 import { approvedHashes, DefinitionPins, liveDefinition, liveHash, type LiveDefinition } from "./rug-pull";
 import type { GatewaySettings } from "./settings";
 import type { UpstreamConnection, UpstreamLogger } from "./upstream";
@@ -152,6 +152,11 @@ export function createGateway(deps: GatewayDeps) {
       if (!parsed.ok) return sendJson(res, 400, { jsonrpc: "2.0", id: null, error: { code: -32600, message: parsed.message } });
       const mismatch = checkMcpHeaders({ method: header(req, "mcp-method"), name: header(req, "mcp-name") }, parsed.messages);
       if (mismatch) return sendJson(res, mismatch.status, { jsonrpc: "2.0", id: null, error: { code: -32600, message: mismatch.message } });
+      const unauditable = parsed.messages.map(unauditableCall).find((problem) => problem !== null);
+      if (unauditable) {
+        audit.record({ actor: caller.subject || "(anonymous)", clientId: caller.clientId ?? null, server: warden.config?.server ?? null, action: "tool.call", decision: "deny", reason: "invalid_request", ip: caller.ip ?? null, details: { message: unauditable } });
+        return sendJson(res, 400, { jsonrpc: "2.0", id: null, error: { code: -32602, message: unauditable } });
+      }
 
       // Cancellation of an earlier call (only the same caller's): passed upstream by aborting it.
       for (const message of parsed.messages) {

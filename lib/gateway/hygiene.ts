@@ -1,4 +1,5 @@
 import { jsonTextTooDeep, MAX_JSON_DEPTH, textProblem } from "@/lib/input/rules";
+import { AUDIT_EVENT_FIELDS } from "@/sdk/src/contract/audit-event";
 
 /** A refusal before any MCP processing: HTTP status and a sentence for the caller. */
 export type Refusal = { status: number; error: string; message: string };
@@ -50,6 +51,25 @@ export function parseMessages(body: unknown): { ok: true; messages: JsonRpcMessa
     }
   }
   return { ok: true, messages: items as JsonRpcMessage[] };
+}
+
+/**
+ * Why a tools/call could not be audited as sent, or null: its tool name or
+ * request id is text the audit trail does not store (longer than the
+ * contract allows, U+0000, a lone surrogate, outer whitespace). Such a call
+ * is refused rather than decided, since its decision would never reach the
+ * trail: the audit reporter drops an event Warden would refuse.
+ */
+export function unauditableCall(message: JsonRpcMessage): string | null {
+  if (message.method !== "tools/call") return null;
+  const name = message.params?.name;
+  if (typeof name === "string" && !AUDIT_EVENT_FIELDS.tool.wire.safeParse(name).success) {
+    return "The tool name cannot be recorded in the audit trail: at most 200 characters of well-formed text, without U+0000 or outer whitespace.";
+  }
+  if (typeof message.id === "string" && !AUDIT_EVENT_FIELDS.requestId.wire.safeParse(message.id).success) {
+    return "The request id cannot be recorded in the audit trail: at most 200 characters of well-formed text, without U+0000 or outer whitespace.";
+  }
+  return null;
 }
 
 /** The media type an MCP message is POSTed with (Streamable HTTP); anything else is refused with 415. */
