@@ -35,6 +35,7 @@ export function DataTable<TData extends RowData>({
   bulkActions,
   emptyState,
   label,
+  paged = true,
 }: {
   data: TData[];
   columns: DataTableColumn<TData>[];
@@ -52,6 +53,8 @@ export function DataTable<TData extends RowData>({
   bulkActions?: (selected: TData[], clearSelection: () => void) => ReactNode;
   emptyState: ReactNode;
   label: string;
+  /** False for a list handed over whole: a count instead of page controls that would do nothing. */
+  paged?: boolean;
 }) {
   const [rowSelection, setRowSelection] = useState<RowSelectionState>({});
   const [columnVisibility, setColumnVisibility] = useState<ColumnVisibilityState>({});
@@ -123,7 +126,11 @@ export function DataTable<TData extends RowData>({
         </table>
       </div>
 
-      <DataTablePagination total={total} page={page} size={size} pageSizes={pageSizes} cursor={cursor} shown={data.length} navigate={url.navigate} />
+      {paged ? (
+        <DataTablePagination total={total} page={page} size={size} pageSizes={pageSizes} cursor={cursor} shown={data.length} navigate={url.navigate} />
+      ) : (
+        <p className="text-sm text-muted-foreground">{total === 1 ? "1 row" : `${total.toLocaleString("en-US")} rows`}</p>
+      )}
     </div>
   );
 }

@@ -108,7 +108,6 @@ export function DeliveryLog({ environment, webhookId, rows, live, editable }: { 
         data={rows}
         columns={columns}
         order={{ sort: "createdAt", dir: "desc" }}
-        emptyPageSize={50}
         getRowId={(row) => row.id}
         emptyState={<p className="text-sm text-muted-foreground">Nothing sent yet. Send a test event to check that the receiver accepts Warden&apos;s signature.</p>}
       />
