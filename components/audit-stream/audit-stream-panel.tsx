@@ -175,7 +175,9 @@ export function AuditStreamPanel({ environment, initial, endpoint, editable }: {
           setConfirmDelete(false);
           startTransition(async () => {
             const result = await deleteAuditStreamAction({ environment });
-            if (!result.ok) setError(result.error);
+            // An earlier save's "Saved." would otherwise stand beside this outcome.
+            setSaved(false);
+            setError(result.ok ? undefined : result.error);
             router.refresh();
           });
         }}
